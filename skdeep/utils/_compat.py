@@ -1,0 +1,24 @@
+"""scikit-learn helpers that are not part of its stable public API.
+
+Every private or semi-private sklearn import in skdeep goes through this module, so a
+change in scikit-learn is fixed in one place.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import (
+    Hidden,
+    Interval,
+    Options,
+    StrOptions,
+)
+from sklearn.utils.validation import _check_sample_weight, validate_data
+
+__all__ = [
+    "Hidden",
+    "Interval",
+    "Options",
+    "StrOptions",
+    "_check_sample_weight",
+    "_fit_context",
+    "validate_data",
+]
