@@ -11,6 +11,7 @@ from sklearn.utils._param_validation import (
     Options,
     StrOptions,
 )
+from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "Interval",
     "Options",
     "StrOptions",
+    "_check_optimize_result",
     "_check_sample_weight",
     "_fit_context",
     "validate_data",

@@ -1,0 +1,66 @@
+"""Integer codes that cached kernels branch on.
+
+Cached kernels never receive functions as arguments (their disk cache would never be
+reused); they receive these module constants instead. The Python side maps the
+user-facing strings to codes through the dictionaries at the bottom.
+"""
+
+# Activations (hidden and output).
+IDENTITY = 0
+LOGISTIC = 1
+TANH = 2
+RELU = 3
+LEAKY_RELU = 4
+SOFTMAX = 5
+EXP = 6
+
+#: Slope of ``leaky_relu`` for negative inputs (PyTorch's default).
+LEAKY_SLOPE = 0.01
+
+# Losses, each paired with its canonical output activation so that the gradient with
+# respect to the output pre-activation is ``prediction - target``.
+SQUARED_ERROR = 0  # identity output
+CATEGORICAL_CROSSENTROPY = 1  # softmax output
+BINARY_CROSSENTROPY = 2  # logistic output (binary and multilabel)
+POISSON = 3  # exp output
+
+# Update rules.
+SGD = 0
+ADAM = 1
+ADAGRAD = 2
+RMSPROP = 3
+
+# Layer kinds in the layer table.
+DENSE = 0
+
+# Columns of the integer layer table (one row per layer).
+COL_KIND = 0
+COL_N_IN = 1
+COL_N_OUT = 2
+COL_W_OFFSET = 3
+COL_B_OFFSET = 4
+COL_ACTIVATION = 5
+COL_UNIT_OFFSET = 6  # start of this layer's units in the per-row activation buffer
+N_TABLE_COLUMNS = 7
+
+# Indices into the float64 hyper-parameter vector of the update rules.
+HYPER_LR = 0
+HYPER_MOMENTUM = 1
+HYPER_BETA_1 = 2
+HYPER_BETA_2 = 3
+HYPER_EPSILON = 4
+HYPER_NESTEROV = 5
+N_HYPER = 6
+
+ACTIVATION_CODES = {
+    "identity": IDENTITY,
+    "logistic": LOGISTIC,
+    "sigmoid": LOGISTIC,
+    "tanh": TANH,
+    "relu": RELU,
+    "leaky_relu": LEAKY_RELU,
+    "softmax": SOFTMAX,
+    "exp": EXP,
+}
+
+SOLVER_CODES = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD, "rmsprop": RMSPROP}

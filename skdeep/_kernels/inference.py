@@ -1,0 +1,37 @@
+"""Prediction: the forward pass over any number of rows, in bounded chunks."""
+
+import numpy as np
+from numba import njit
+
+from skdeep._kernels.batches import gather_rows
+from skdeep._kernels.codes import COL_N_IN, COL_N_OUT
+from skdeep._kernels.network import forward
+
+
+@njit(cache=True)
+def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
+                    total_units, chunk, out):  # fmt: skip
+    """Write the network's output for the rows ``rows`` of ``X`` into ``out``.
+
+    Rows are processed ``chunk`` at a time, so memory beyond ``X`` and ``out`` is
+    ``chunk * (n_features + total_units)`` values whatever the number of rows. All
+    buffers are local, so concurrent calls on one model are safe.
+    """
+    n_total = out.shape[0]
+    d = table[0, COL_N_IN]
+    k = table[table.shape[0] - 1, COL_N_OUT]
+    capacity = min(chunk, n_total)
+    xbuf = np.empty(capacity * d, dtype=out.dtype)
+    acts = np.empty(capacity * total_units, dtype=out.dtype)
+    no_rates = np.zeros(table.shape[0], dtype=np.float64)
+    no_rng = np.zeros(1, dtype=np.uint64)
+    for start in range(0, n_total, capacity):
+        stop = min(start + capacity, n_total)
+        n = stop - start
+        xb = xbuf[: n * d].reshape((n, d))
+        gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
+        P = forward(xb, params, table, capacity, acts, no_rates, False, no_rng, acts,
+                    acts)  # fmt: skip
+        for i in range(n):
+            for j in range(k):
+                out[start + i, j] = P[i, j]

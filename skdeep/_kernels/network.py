@@ -1,0 +1,163 @@
+"""Forward and backward propagation through the whole layer table.
+
+The network is data: an int64 layer table (one row per layer, columns named in
+``codes.COL_*``), a flat parameter vector and flat work buffers. A layer's ``(n, m)``
+activations for a batch of ``n <= capacity`` rows live at
+``buf[capacity * unit_offset : capacity * unit_offset + n * m]``; every view is a
+C-contiguous reshape of a 1-D slice, so BLAS gets contiguous operands and nothing is
+allocated per batch.
+
+The parameter vector holds every layer's weights first, then every layer's biases
+(scikit-learn's ``_pack`` order), so L-BFGS can hand its iterate straight to the
+kernels.
+"""
+
+import numpy as np
+from numba import njit
+
+from skdeep._kernels.activations import activate, activation_backward
+from skdeep._kernels.codes import (
+    COL_ACTIVATION,
+    COL_B_OFFSET,
+    COL_N_IN,
+    COL_N_OUT,
+    COL_UNIT_OFFSET,
+    COL_W_OFFSET,
+)
+from skdeep._kernels.dense import dense_backward, dense_forward
+from skdeep._kernels.dropout import dropout_backward, dropout_forward
+from skdeep._kernels.losses import output_delta
+
+
+@njit(cache=True)
+def unit_view(buf, table, layer, n, capacity):
+    """The ``(n, n_out)`` block of ``buf`` that holds ``layer``'s units."""
+    m = table[layer, COL_N_OUT]
+    start = capacity * table[layer, COL_UNIT_OFFSET]
+    return buf[start : start + n * m].reshape((n, m))
+
+
+@njit(cache=True)
+def weight_view(params, table, layer):
+    """The ``(n_in, n_out)`` weight matrix of ``layer`` inside ``params``."""
+    n_in = table[layer, COL_N_IN]
+    n_out = table[layer, COL_N_OUT]
+    start = table[layer, COL_W_OFFSET]
+    return params[start : start + n_in * n_out].reshape((n_in, n_out))
+
+
+@njit(cache=True)
+def bias_view(params, table, layer):
+    """The bias vector of ``layer`` inside ``params``."""
+    start = table[layer, COL_B_OFFSET]
+    return params[start : start + table[layer, COL_N_OUT]]
+
+
+@njit(cache=True)
+def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropped):
+    """Propagate the batch ``X`` (n, n_features) through every layer.
+
+    Writes each layer's activations into ``acts``. When ``training`` is true and a
+    hidden layer has a positive dropout rate, its dropped-out copy goes to
+    ``dropped`` (mask in ``masks``) and feeds the next layer. Returns the output
+    activations (a view into ``acts``).
+    """
+    n = X.shape[0]
+    n_layers = table.shape[0]
+    inp = X
+    for layer in range(n_layers):
+        Z = unit_view(acts, table, layer, n, capacity)
+        dense_forward(
+            inp, weight_view(params, table, layer), bias_view(params, table, layer), Z
+        )
+        activate(Z, table[layer, COL_ACTIVATION])
+        if training and layer < n_layers - 1 and rates[layer] > 0.0:
+            D = unit_view(dropped, table, layer, n, capacity)
+            dropout_forward(
+                Z, rates[layer], rng, unit_view(masks, table, layer, n, capacity), D
+            )
+            inp = D
+        else:
+            inp = Z
+    return inp
+
+
+@njit(cache=True)
+def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks,
+             dropped):
+    """Back-propagate the canonical output gradient ``(P - Y) * sw``.
+
+    Must follow :func:`forward` on the same batch. Writes the raw gradient
+    (``X^T delta`` per layer, before any penalty or normalisation) into ``grad``,
+    laid out like ``params``.
+    """
+    n = X.shape[0]
+    last = table.shape[0] - 1
+    delta = unit_view(deltas, table, last, n, capacity)
+    output_delta(Y, unit_view(acts, table, last, n, capacity), sw, delta)
+    for layer in range(last, -1, -1):
+        if layer == 0:
+            inp = X
+            d_inp = delta  # not written: need_dX is false for the first layer
+        else:
+            below = layer - 1
+            if rates[below] > 0.0:
+                inp = unit_view(dropped, table, below, n, capacity)
+            else:
+                inp = unit_view(acts, table, below, n, capacity)
+            d_inp = unit_view(deltas, table, below, n, capacity)
+        dense_backward(
+            inp,
+            weight_view(params, table, layer),
+            delta,
+            weight_view(grad, table, layer),
+            bias_view(grad, table, layer),
+            d_inp,
+            layer > 0,
+        )
+        if layer > 0:
+            below = layer - 1
+            if rates[below] > 0.0:
+                dropout_backward(d_inp, unit_view(masks, table, below, n, capacity))
+            activation_backward(
+                unit_view(acts, table, below, n, capacity),
+                d_inp,
+                table[below, COL_ACTIVATION],
+            )
+        delta = d_inp
+
+
+@njit(cache=True)
+def squared_weight_norm(params, table):
+    """``sum over layers of ||W||_F^2`` (biases are not penalised)."""
+    total = 0.0
+    for layer in range(table.shape[0]):
+        start = table[layer, COL_W_OFFSET]
+        stop = start + table[layer, COL_N_IN] * table[layer, COL_N_OUT]
+        for i in range(start, stop):
+            total += params[i] * params[i]
+    return total
+
+
+@njit(cache=True)
+def finish_gradient(grad, params, table, alpha, sw_sum):
+    """Turn a raw gradient into the gradient of the mean loss plus L2 penalty:
+    ``dW = (dW + alpha W) / sw_sum`` and ``db = db / sw_sum``."""
+    for layer in range(table.shape[0]):
+        w_start = table[layer, COL_W_OFFSET]
+        w_stop = w_start + table[layer, COL_N_IN] * table[layer, COL_N_OUT]
+        for i in range(w_start, w_stop):
+            grad[i] += alpha * params[i]
+            grad[i] /= sw_sum
+        b_start = table[layer, COL_B_OFFSET]
+        for i in range(b_start, b_start + table[layer, COL_N_OUT]):
+            grad[i] /= sw_sum
+
+
+@njit(cache=True)
+def all_finite(values):
+    """True when no entry of the 1-D array ``values`` is NaN or infinite."""
+    for i in range(values.shape[0]):
+        if not np.isfinite(values[i]):
+            return False
+    return True

@@ -1,0 +1,73 @@
+"""Update rules applied in place to the flat parameter vector.
+
+``params``, ``grad`` and the state vectors are 1-D arrays of the same length, so one
+call updates every layer. The formulas (gamma = learning rate, g = gradient):
+
+* sgd (scikit-learn's form): ``v = mu v - gamma g``; ``theta += v``, or with Nesterov
+  momentum ``theta += mu v - gamma g``.
+* adam (scikit-learn's form, t counts updates from 1):
+  ``m = b1 m + (1 - b1) g``; ``v = b2 v + (1 - b2) g^2``;
+  ``theta += -gamma_t m / (sqrt(v) + eps)`` with
+  ``gamma_t = gamma sqrt(1 - b2^t) / (1 - b1^t)``.
+* adagrad: ``s += g^2``; ``theta -= gamma g / (sqrt(s) + eps)``.
+* rmsprop: ``s = b2 s + (1 - b2) g^2``; ``theta -= gamma g / (sqrt(s) + eps)``.
+"""
+
+import numpy as np
+from numba import njit
+
+from skdeep._kernels.codes import (
+    ADAGRAD,
+    ADAM,
+    HYPER_BETA_1,
+    HYPER_BETA_2,
+    HYPER_EPSILON,
+    HYPER_LR,
+    HYPER_MOMENTUM,
+    HYPER_NESTEROV,
+    RMSPROP,
+)
+
+
+@njit(cache=True)
+def apply_update(params, grad, state1, state2, step, solver, hyper):
+    """Apply one update of rule ``solver`` to ``params``.
+
+    ``step`` is a length-1 int64 array counting updates (incremented here);
+    ``hyper`` holds the float64 hyper-parameters indexed by ``codes.HYPER_*``.
+    """
+    step[0] += 1
+    lr = hyper[HYPER_LR]
+    eps = hyper[HYPER_EPSILON]
+    n = params.shape[0]
+    if solver == ADAM:
+        b1 = hyper[HYPER_BETA_1]
+        b2 = hyper[HYPER_BETA_2]
+        t = step[0]
+        lr_t = lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t)
+        for i in range(n):
+            g = grad[i]
+            state1[i] = b1 * state1[i] + (1.0 - b1) * g
+            state2[i] = b2 * state2[i] + (1.0 - b2) * (g * g)
+            params[i] += -lr_t * state1[i] / (np.sqrt(state2[i]) + eps)
+    elif solver == ADAGRAD:
+        for i in range(n):
+            g = grad[i]
+            state1[i] += g * g
+            params[i] -= lr * g / (np.sqrt(state1[i]) + eps)
+    elif solver == RMSPROP:
+        b2 = hyper[HYPER_BETA_2]
+        for i in range(n):
+            g = grad[i]
+            state1[i] = b2 * state1[i] + (1.0 - b2) * (g * g)
+            params[i] -= lr * g / (np.sqrt(state1[i]) + eps)
+    else:
+        mu = hyper[HYPER_MOMENTUM]
+        nesterov = hyper[HYPER_NESTEROV] != 0.0
+        for i in range(n):
+            v = mu * state1[i] - lr * grad[i]
+            state1[i] = v
+            if nesterov:
+                params[i] += mu * v - lr * grad[i]
+            else:
+                params[i] += v

@@ -1,0 +1,464 @@
+"""Compiled kernels of the (averaged) perceptron, trained by plain SGD.
+
+The arithmetic reproduces scikit-learn's ``_plain_sgd`` (``_sgd_fast.pyx.tp``) with
+``loss=Hinge(0.0)`` and ``learning_rate='constant'``, operation for operation, so
+that :class:`skdeep.PerceptronClassifier` gives the same ``coef_`` as
+``sklearn.linear_model.Perceptron``. For one sample ``x`` with label
+``y in {-1, +1}`` and weight ``s = class_weight * sample_weight``::
+
+    p = wscale * <w, x> + b                       # decision value
+    loss = max(0, -y p);  update = eta * y * s   if y p <= 0 else 0
+    wscale *= max(0, 1 - eta * alpha * (1 - l1_ratio))           # L2 part
+    w += x * update / wscale;  b += update * intercept_decay
+    u += eta * alpha * l1_ratio;  truncate w toward 0 by (u + q)   # L1 part
+
+The weight vector is stored as ``wscale * w`` (the "wscale trick"), so the L2
+shrinkage costs one multiplication per sample. The L1 part is the cumulative
+truncated gradient of Tsuruoka, Tsujii & Ananiadou (2009): ``u`` is the total L1
+penalty every weight could have received so far, ``q[j]`` what weight ``j``
+actually received. The averaged weights use Bottou's (2012) sparse trick: the
+average is ``(aw + average_a * w) / average_b``.
+
+One kernel call runs one epoch for one binary (one-vs-rest) problem. Samples are
+rows of a CSR matrix ``(data, indices, indptr)``; a dense C-ordered ``X`` is passed
+as ``data = X.ravel()`` with ``sparse=False``, and then ``indices``/``indptr`` are
+not read. Every kernel is generic over float32/float64: weights keep the input
+dtype, scalars are float64, and values are rounded to the weight dtype exactly where
+scikit-learn's Cython rounds them (``_to_dtype``), which is a no-op in float64.
+"""
+
+import numpy as np
+from numba import njit
+
+# Layout of the float64 ``state`` array a training run carries between epochs.
+INTERCEPT = 0
+AVERAGE_INTERCEPT = 1
+WSCALE = 2
+AVERAGE_A = 3
+AVERAGE_B = 4
+U = 5  # cumulative L1 penalty
+SQ_NORM = 6
+L1_NORM = 7
+T = 8  # sample counter, starts at 1.0 like sklearn's ``t_``
+SUMLOSS = 9  # written by each epoch
+OBJECTIVE = 10  # written by each epoch
+N_STATE = 11
+
+# Penalty codes, as in scikit-learn's ``PENALTY_TYPES``.
+PENALTY_NONE = 0
+PENALTY_L1 = 1
+PENALTY_L2 = 2
+PENALTY_ELASTICNET = 3
+
+# Samples whose decision values are computed together before any is used.
+_LOOKAHEAD = 8
+
+
+def new_state(intercept: float, average_intercept: float) -> np.ndarray:
+    """Fresh ``state`` array of one training run (``wscale = average_b = t = 1``)."""
+    state = np.zeros(N_STATE, dtype=np.float64)
+    state[INTERCEPT] = intercept
+    state[AVERAGE_INTERCEPT] = average_intercept
+    state[WSCALE] = 1.0
+    state[AVERAGE_B] = 1.0
+    state[T] = 1.0
+    return state
+
+
+@njit(cache=True, nogil=True)
+def _to_dtype(buf, value):
+    """Round ``value`` to ``buf``'s dtype (where sklearn's Cython casts)."""
+    buf[0] = value
+    return buf[0]
+
+
+@njit(cache=True, nogil=True)
+def xorshift_shuffle(order, seed):
+    """Fisher-Yates shuffle of ``order`` in place, sklearn's ``SequentialDataset``.
+
+    ``our_rand_r`` is a 32-bit xorshift; ``seed`` (never 0) restarts every epoch,
+    so each epoch applies the same permutation to the previous epoch's order.
+    """
+    n = order.shape[0]
+    s = np.uint64(seed) & np.uint64(0xFFFFFFFF)
+    if s == 0:
+        s = np.uint64(1)
+    mask = np.uint64(0xFFFFFFFF)
+    for i in range(n - 1):
+        s ^= (s << np.uint64(13)) & mask
+        s ^= s >> np.uint64(17)
+        s ^= (s << np.uint64(5)) & mask
+        r = s % np.uint64(2147483648)
+        j = i + np.int64(r % np.uint64(n - i))
+        tmp = order[i]
+        order[i] = order[j]
+        order[j] = tmp
+
+
+@njit(cache=True, nogil=True)
+def _raw_dot(w, data, indices, start, end, sparse):
+    """``<w, x>`` in sklearn's order: float64 sum of dtype products, left to right."""
+    acc = 0.0
+    if sparse:
+        for k in range(start, end):
+            acc += w[indices[k]] * data[k]
+    else:
+        for j in range(end - start):
+            acc += w[j] * data[start + j]
+    return acc
+
+
+@njit(cache=True, nogil=True)
+def _raw_dots_block(w, data, n_features, rows, out, n_rows):
+    """``out[r] = <w, X[rows[r]]>`` for up to 8 dense rows, each summed in order.
+
+    Interleaving eight independent sums hides the latency of the add chain, while
+    every single sum keeps the left-to-right order of :func:`_raw_dot`, so the
+    result is bit-identical to eight calls of it.
+    """
+    if n_rows < 8:
+        for r in range(n_rows):
+            s = rows[r] * n_features
+            acc = 0.0
+            for j in range(n_features):
+                acc += w[j] * data[s + j]
+            out[r] = acc
+        return
+    s0 = rows[0] * n_features
+    s1 = rows[1] * n_features
+    s2 = rows[2] * n_features
+    s3 = rows[3] * n_features
+    s4 = rows[4] * n_features
+    s5 = rows[5] * n_features
+    s6 = rows[6] * n_features
+    s7 = rows[7] * n_features
+    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
+    for j in range(n_features):
+        wj = w[j]
+        a0 += wj * data[s0 + j]
+        a1 += wj * data[s1 + j]
+        a2 += wj * data[s2 + j]
+        a3 += wj * data[s3 + j]
+        a4 += wj * data[s4 + j]
+        a5 += wj * data[s5 + j]
+        a6 += wj * data[s6 + j]
+        a7 += wj * data[s7 + j]
+    out[0] = a0
+    out[1] = a1
+    out[2] = a2
+    out[3] = a3
+    out[4] = a4
+    out[5] = a5
+    out[6] = a6
+    out[7] = a7
+
+
+@njit(cache=True, nogil=True)
+def _add(w, data, indices, start, end, sparse, c, wscale, track_norms, state):
+    """``w += x * c / wscale``; sklearn's ``WeightVector.add``.
+
+    ``c`` and ``wscale`` arrive in the weight dtype. When ``track_norms``, the norms
+    are recomputed over the touched coordinates, as sklearn does (for sparse rows
+    that is not the full norm; only the penalized objective reads them).
+    """
+    step = c / wscale
+    l2 = 0.0
+    l1 = 0.0
+    if sparse:
+        for k in range(start, end):
+            idx = indices[k]
+            w[idx] += np.float64(data[k]) * step
+            if track_norms:
+                l2 += w[idx] * w[idx]
+                l1 += abs(w[idx])
+    else:
+        for j in range(end - start):
+            w[j] += np.float64(data[start + j]) * step
+            if track_norms:
+                l2 += w[j] * w[j]
+                l1 += abs(w[j])
+    if track_norms:
+        state[SQ_NORM] = l2 * (wscale * wscale)
+        state[L1_NORM] = l1 * wscale
+
+
+@njit(cache=True, nogil=True)
+def _add_average(aw, data, indices, start, end, sparse, c, num_iter, state):
+    """Averaged-SGD bookkeeping for one sample; sklearn's ``WeightVector.add_average``.
+
+    ``c`` and ``num_iter`` arrive in the weight dtype. When ``c == 0`` the loop would
+    add signed zeros only, so it is skipped (values are unchanged).
+    """
+    wscale = state[WSCALE]
+    average_a = state[AVERAGE_A]
+    if c != 0:
+        step = -c / wscale
+        if sparse:
+            for k in range(start, end):
+                aw[indices[k]] += average_a * data[k] * step
+        else:
+            for j in range(end - start):
+                aw[j] += average_a * data[start + j] * step
+    mu = 1.0 / num_iter
+    if num_iter > 1:
+        state[AVERAGE_B] /= 1.0 - mu
+    state[AVERAGE_A] = average_a + mu * state[AVERAGE_B] * wscale
+
+
+@njit(cache=True, nogil=True)
+def _l1_truncate(w, q, data, indices, start, end, sparse, u, wscale):
+    """Cumulative L1 truncated gradient (Tsuruoka et al. 2009) on ``x``'s support."""
+    n = end - start
+    for k in range(n):
+        idx = indices[start + k] if sparse else k
+        z = w[idx]
+        if wscale * z > 0.0:
+            w[idx] = max(0.0, w[idx] - ((u + q[idx]) / wscale))
+        elif wscale * z < 0.0:
+            w[idx] = min(0.0, w[idx] + ((u - q[idx]) / wscale))
+        q[idx] += wscale * (w[idx] - z)
+
+
+@njit(cache=True, nogil=True)
+def reset_wscale(w, aw, state, averaging):
+    """Fold ``wscale`` into ``w`` (and ``average_a``/``average_b`` into ``aw``)."""
+    buf = np.empty(1, dtype=w.dtype)
+    if averaging:
+        a = _to_dtype(buf, state[AVERAGE_A])
+        for j in range(w.shape[0]):
+            aw[j] += a * w[j]
+        inv_b = _to_dtype(buf, 1.0 / state[AVERAGE_B])
+        for j in range(w.shape[0]):
+            aw[j] *= inv_b
+        state[AVERAGE_A] = 0.0
+        state[AVERAGE_B] = 1.0
+    scale = _to_dtype(buf, state[WSCALE])
+    for j in range(w.shape[0]):
+        w[j] *= scale
+    state[WSCALE] = 1.0
+
+
+@njit(cache=True, nogil=True)
+def perceptron_epoch(
+    data,
+    indices,
+    indptr,
+    n_features,
+    sparse,
+    y,
+    sample_weight,
+    class_weight,
+    skip,
+    order,
+    seed,
+    shuffle,
+    w,
+    aw,
+    q,
+    state,
+    penalty,
+    alpha,
+    l1_ratio,
+    eta,
+    fit_intercept,
+    intercept_decay,
+    average,
+    reset_threshold,
+    track_loss,
+):
+    """One SGD epoch of the perceptron (``Hinge(0.0)`` loss) on one binary problem.
+
+    Parameters
+    ----------
+    data, indices, indptr : ndarray
+        CSR rows of ``X`` (``indices``/``indptr`` int32); dense: ``X.ravel()``.
+    n_features : int
+        Row length of a dense ``X``.
+    sparse : bool
+        Whether ``data`` is CSR data or a raveled dense matrix.
+    y : ndarray of shape (n_samples,), weight dtype
+        Labels in {-1, +1}.
+    sample_weight : ndarray of shape (n_samples,), weight dtype
+    class_weight : ndarray of shape (2,), weight dtype
+        Weight of the positive and of the negative class.
+    skip : ndarray of shape (n_samples,), uint8
+        1 for samples held out for validation (never trained on).
+    order : ndarray of shape (n_samples,), int32
+        Visiting order, shuffled in place when ``shuffle``.
+    seed : int
+        Seed of sklearn's xorshift shuffle (constant over the run).
+    w, aw, q : ndarray of shape (n_features,), weight dtype
+        Raw weights (true weights are ``state[WSCALE] * w``), averaging buffer,
+        L1 penalty received per weight.
+    state : ndarray of shape (N_STATE,), float64
+        Scalars carried between epochs; ``SUMLOSS``/``OBJECTIVE`` are written.
+    penalty : int
+        One of the ``PENALTY_*`` codes.
+    alpha, l1_ratio, eta : float
+    fit_intercept : bool
+    intercept_decay : float
+        1.0 for dense input, 0.01 for sparse (as sklearn).
+    average : int
+        Start averaging at sample ``t >= average``; 0 disables averaging.
+    reset_threshold : float
+        Fold ``wscale`` into ``w`` when it falls below (1e-9 f64, 1e-6 f32).
+    track_loss : bool
+        Accumulate the training loss and objective.
+    """
+    buf = np.empty(1, dtype=w.dtype)
+    dots = np.empty(_LOOKAHEAD, dtype=np.float64)
+    rows = np.empty(_LOOKAHEAD, dtype=np.int64)
+    n_samples = order.shape[0]
+    if shuffle:
+        xorshift_shuffle(order, seed)
+    if penalty == PENALTY_L2:
+        l1_ratio = 0.0
+    elif penalty == PENALTY_L1:
+        l1_ratio = 1.0
+    has_l1 = penalty == PENALTY_L1 or penalty == PENALTY_ELASTICNET
+    track_norms = penalty > 0 and track_loss
+    # L1 truncation rewrites w after every sample, so decision values of later
+    # samples cannot be computed ahead; neither for sparse rows.
+    lookahead = not sparse and not has_l1
+    shrink = max(0.0, 1.0 - ((1.0 - l1_ratio) * eta * alpha))
+    shrink_c = _to_dtype(buf, shrink)
+
+    intercept = state[INTERCEPT]
+    average_intercept = state[AVERAGE_INTERCEPT]
+    t = state[T]
+    sumloss = 0.0
+    objective = 0.0
+    # Lookahead: ``dots[pos:n_dots]`` hold <w, x> of the next trained samples,
+    # computed together; any change of ``w`` empties the buffer. After a change,
+    # samples are computed one at a time until ``_LOOKAHEAD`` pass unchanged.
+    n_dots = 0
+    pos = 0
+    streak = 0
+    for i in range(n_samples):
+        s = order[i]
+        if skip[s]:
+            continue
+        if sparse:
+            start = indptr[s]
+            end = indptr[s + 1]
+        else:
+            start = s * n_features
+            end = start + n_features
+        if lookahead:
+            if pos >= n_dots:
+                block = _LOOKAHEAD if streak >= _LOOKAHEAD else 1
+                n_dots = 0
+                k = i
+                while k < n_samples and n_dots < block:
+                    if not skip[order[k]]:
+                        rows[n_dots] = order[k]
+                        n_dots += 1
+                    k += 1
+                _raw_dots_block(w, data, n_features, rows, dots, n_dots)
+                pos = 0
+            raw = dots[pos]
+            pos += 1
+            streak += 1
+        else:
+            raw = _raw_dot(w, data, indices, start, end, sparse)
+        p = _to_dtype(buf, raw * state[WSCALE]) + intercept
+
+        yi = y[s]
+        z = p * yi
+        update = 0.0
+        if z <= 0.0:
+            if track_loss:
+                sumloss -= z
+                objective -= z
+            update = eta * yi  # -eta * dloss, dloss = -y
+        if track_norms:
+            objective += alpha * (
+                (1 - l1_ratio) * 0.5 * np.float64(_to_dtype(buf, np.sqrt(state[SQ_NORM])))
+                ** 2
+                + l1_ratio * np.float64(_to_dtype(buf, state[L1_NORM]))
+            )
+        if yi > 0.0:
+            cw = class_weight[0]
+        else:
+            cw = class_weight[1]
+        update *= cw * sample_weight[s]
+
+        if penalty >= PENALTY_L2:
+            state[WSCALE] *= shrink_c
+            if track_norms:
+                state[SQ_NORM] *= shrink_c * shrink_c
+                state[L1_NORM] *= abs(shrink_c)
+            if state[WSCALE] < reset_threshold:
+                reset_wscale(w, aw, state, average > 0)
+                n_dots = 0
+                streak = 0
+        c = _to_dtype(buf, update)
+        if update != 0.0:
+            _add(
+                w,
+                data,
+                indices,
+                start,
+                end,
+                sparse,
+                c,
+                _to_dtype(buf, state[WSCALE]),
+                track_norms,
+                state,
+            )
+            n_dots = 0
+            streak = 0
+        if fit_intercept and update != 0:
+            intercept += update * intercept_decay
+        if 0 < average <= t:
+            _add_average(
+                aw,
+                data,
+                indices,
+                start,
+                end,
+                sparse,
+                c,
+                _to_dtype(buf, t - average + 1),
+                state,
+            )
+            average_intercept += (intercept - average_intercept) / (t - average + 1)
+        if has_l1:
+            state[U] += l1_ratio * eta * alpha
+            _l1_truncate(w, q, data, indices, start, end, sparse, state[U], state[WSCALE])
+        t += 1
+    state[INTERCEPT] = intercept
+    state[AVERAGE_INTERCEPT] = average_intercept
+    state[T] = t
+    state[SUMLOSS] = sumloss
+    state[OBJECTIVE] = objective
+
+
+@njit(cache=True, nogil=True)
+def all_finite(w):
+    """Whether every entry of ``w`` is finite."""
+    for j in range(w.shape[0]):
+        if not np.isfinite(w[j]):
+            return False
+    return True
+
+
+def precompile() -> None:
+    """Compile (or load from the disk cache) the kernels for float32 and float64."""
+    for dtype in (np.float32, np.float64):
+        x = np.array([1.0, -1.0, 0.5, 2.0], dtype=dtype)
+        idx = np.array([0, 1, 0, 1], dtype=np.int32)
+        ptr = np.array([0, 2, 4], dtype=np.int32)
+        y = np.array([1.0, -1.0], dtype=dtype)
+        ones = np.ones(2, dtype=dtype)
+        for sparse in (False, True):
+            w = np.zeros(2, dtype=dtype)
+            state = new_state(0.0, 0.0)
+            perceptron_epoch(
+                x, idx, ptr, 2, sparse, y, ones, ones,
+                np.zeros(2, dtype=np.uint8), np.arange(2, dtype=np.int32), 1, True,
+                w, np.zeros(2, dtype=dtype), np.zeros(2, dtype=dtype), state,
+                PENALTY_ELASTICNET, 1e-4, 0.15, 1.0, True, 1.0, 1, 1e-9, True,
+            )  # fmt: skip
+            reset_wscale(w, np.zeros(2, dtype=dtype), state, True)
+            all_finite(w)

@@ -1,0 +1,1 @@
+"""Thin scikit-learn estimator classes over the training engine."""

@@ -1,0 +1,25 @@
+"""Forward passes of a fitted network, for predict and for validation scores."""
+
+import numpy as np
+
+from skdeep._kernels import codes
+from skdeep._kernels.inference import predict_forward
+from skdeep.training.data import KernelInput
+
+#: Rows per chunk at predict time; bounds the memory of a prediction.
+PREDICT_CHUNK = 4096
+
+
+def network_output(table, total_units, params, data: KernelInput, rows=None):
+    """Output activations of the network for ``rows`` of ``data`` (all by default).
+
+    Returns an array of shape ``(len(rows), n_outputs)`` in the parameters' dtype.
+    """
+    if rows is None:
+        rows = np.arange(data.n_rows, dtype=np.int64)
+    out = np.empty((rows.shape[0], table[-1, codes.COL_N_OUT]), dtype=params.dtype)
+    if rows.shape[0]:
+        predict_forward(
+            *data.arrays(), rows, params, table, total_units, PREDICT_CHUNK, out
+        )
+    return out

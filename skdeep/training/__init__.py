@@ -1,0 +1,1 @@
+"""Python between compiled epochs: the loop, optimizer state, schedules, L-BFGS."""

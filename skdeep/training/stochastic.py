@@ -1,0 +1,208 @@
+"""The epoch loop of the stochastic solvers (sgd, adam, adagrad, rmsprop).
+
+One compiled call per epoch runs every mini-batch; between epochs, Python shuffles
+(with scikit-learn's exact random calls), records the history, updates the learning
+rate and decides when to stop, with scikit-learn's criteria:
+
+* without early stopping, an epoch does not improve when
+  ``loss > best_loss - tol``; with it, when ``val_score < best_val_score + tol``;
+* when more than ``n_iter_no_change`` consecutive epochs do not improve, training
+  stops (or, with the adaptive schedule, the rate is divided by 5);
+* with early stopping, the weights of the best validation score are restored.
+
+A non-finite loss or weight ends training at once with a
+:class:`~skdeep.exceptions.TrainingDivergedWarning`; the weights and optimizer state
+of the last finite epoch are restored.
+"""
+
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.utils import shuffle as sklearn_shuffle
+
+from skdeep._kernels import codes
+from skdeep._kernels.rng import new_rng_state
+from skdeep._kernels.training import train_epoch
+from skdeep.exceptions import TrainingDivergedWarning, TrainingInterruptedWarning
+from skdeep.training.data import KernelInput
+from skdeep.training.history import TrainingHistory
+from skdeep.training.optimizer import OptimizerState
+
+
+@dataclass
+class StochasticConfig:
+    """Settings of a stochastic fit, resolved from the estimator's parameters."""
+
+    batch_size: int
+    max_iter: int
+    shuffle: bool
+    tol: float
+    n_iter_no_change: float
+    alpha: float
+    loss_code: int
+    dropout_rates: np.ndarray
+    momentum: float
+    nesterovs_momentum: bool
+    beta_1: float
+    beta_2: float
+    epsilon: float
+    verbose: bool
+    early_stopping: bool
+
+
+def run_stochastic(
+    data: KernelInput,
+    Y: np.ndarray,
+    sample_weight: np.ndarray,
+    table: np.ndarray,
+    total_units: int,
+    params: np.ndarray,
+    optimizer: OptimizerState,
+    history: TrainingHistory,
+    config: StochasticConfig,
+    random_state: np.random.RandomState,
+    train_rows: np.ndarray,
+    validate: Callable | None,
+    incremental: bool,
+) -> None:
+    """Train ``params`` in place; ``optimizer`` and ``history`` are updated in place.
+
+    ``train_rows`` are the rows of ``data`` to train on (the rest is the validation
+    set); ``validate(params)`` returns ``(score, loss)`` on the validation set.
+    """
+    n_train = train_rows.shape[0]
+    batch = config.batch_size
+    n_features = int(table[0, codes.COL_N_IN])
+    n_outputs = Y.shape[1]
+    dtype = params.dtype
+    xbuf = np.empty(batch * n_features, dtype=dtype)
+    ybuf = np.empty(batch * n_outputs, dtype=dtype)
+    swbuf = np.empty(batch, dtype=dtype)
+    acts = np.empty(batch * total_units, dtype=dtype)
+    deltas = np.empty_like(acts)
+    uses_dropout = bool(np.any(config.dropout_rates > 0))
+    masks = np.empty_like(acts) if uses_dropout else acts[:0]
+    dropped = np.empty_like(acts) if uses_dropout else acts[:0]
+    # Only draw the dropout stream when needed, so fits without dropout consume the
+    # random state exactly as scikit-learn does.
+    rng = new_rng_state(random_state) if uses_dropout else np.zeros(1, np.uint64)
+    grad = np.empty_like(params)
+    snapshot = optimizer.copy()
+    params_snapshot = np.empty_like(params)
+    best_params = params.copy()
+    solver_code = codes.SOLVER_CODES[optimizer.solver]
+    sample_idx = np.arange(n_train, dtype=np.int64)
+    history.n_iter = 0
+    try:
+        for _ in range(config.max_iter):
+            if config.shuffle:
+                sample_idx = sklearn_shuffle(sample_idx, random_state=random_state)
+            order = train_rows[sample_idx]
+            params_snapshot[:] = params
+            snapshot = optimizer.copy()
+            hyper = optimizer.hyper(
+                config.momentum,
+                config.nesterovs_momentum,
+                config.beta_1,
+                config.beta_2,
+                config.epsilon,
+            )
+            total, _, finite = train_epoch(
+                *data.arrays(), Y, sample_weight, order, batch,
+                params, grad, table, config.dropout_rates, config.alpha,
+                config.loss_code, solver_code, hyper, optimizer.step,
+                optimizer.state1, optimizer.state2, rng,
+                xbuf, ybuf, swbuf, acts, deltas, masks, dropped,
+            )  # fmt: skip
+            if not finite:
+                params[:] = params_snapshot
+                _restore(optimizer, snapshot)
+                warnings.warn(
+                    f"Training diverged in epoch {history.n_iter + 1}: the loss or "
+                    "the weights became non-finite. Training stopped and the weights "
+                    "of the last finite epoch were kept. Try a smaller "
+                    "learning_rate_init, a larger alpha, or scaling the inputs "
+                    "(e.g. StandardScaler).",
+                    TrainingDivergedWarning,
+                    stacklevel=4,
+                )
+                break
+            history.n_iter += 1
+            optimizer.epochs += 1
+            history.loss = total / n_train
+            history.t += n_train
+            history.loss_curve.append(history.loss)
+            if config.verbose:
+                print(f"Iteration {history.n_iter}, loss = {history.loss:.8f}")
+            _update_no_improvement(history, config, params, best_params, validate)
+            optimizer.schedule.epoch_ends(optimizer.epochs, history.t)
+            if history.no_improvement_count > config.n_iter_no_change:
+                what = "Validation score" if config.early_stopping else "Training loss"
+                msg = (
+                    f"{what} did not improve more than tol={config.tol:f} for "
+                    f"{config.n_iter_no_change} consecutive epochs."
+                )
+                if optimizer.schedule.on_plateau():
+                    if config.verbose:
+                        print(msg + " Stopping.")
+                    break
+                if config.verbose:
+                    print(
+                        msg + " Setting learning rate to "
+                        f"{optimizer.schedule.current:f}"
+                    )
+                history.no_improvement_count = 0
+            if incremental:
+                break
+            if history.n_iter == config.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({config.max_iter}) "
+                    "reached and the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+    except KeyboardInterrupt:
+        warnings.warn(
+            "Training interrupted by user; the model keeps the weights of its last "
+            "complete epoch.",
+            TrainingInterruptedWarning,
+            stacklevel=4,
+        )
+    if config.early_stopping:
+        params[:] = best_params
+
+
+def _restore(optimizer: OptimizerState, snapshot: OptimizerState) -> None:
+    optimizer.state1[:] = snapshot.state1
+    optimizer.state2[:] = snapshot.state2
+    optimizer.step[:] = snapshot.step
+    optimizer.epochs = snapshot.epochs
+    optimizer.schedule = snapshot.schedule
+
+
+def _update_no_improvement(history, config, params, best_params, validate) -> None:
+    """scikit-learn's ``_update_no_improvement_count``."""
+    if config.early_stopping:
+        score, loss = validate(params)
+        history.validation_scores.append(score)
+        history.validation_loss_curve.append(loss)
+        if config.verbose:
+            print(f"Validation score: {score:f}, validation loss: {loss:.8f}")
+        if score < history.best_validation_score + config.tol:
+            history.no_improvement_count += 1
+        else:
+            history.no_improvement_count = 0
+        if score > history.best_validation_score:
+            history.best_validation_score = score
+            best_params[:] = params
+    else:
+        last = history.loss_curve[-1]
+        if last > history.best_loss - config.tol:
+            history.no_improvement_count += 1
+        else:
+            history.no_improvement_count = 0
+        if last < history.best_loss:
+            history.best_loss = last
