@@ -33,15 +33,33 @@ RMSPROP = 3
 # Layer kinds in the layer table.
 DENSE = 0
 
-# Columns of the integer layer table (one row per layer).
+# Columns of the integer layer table (one row per layer). Every layer reads
+# ``n_in`` values per row and writes ``n_out``; its weights are the ``w_size`` values
+# of the parameter vector from ``w_offset`` (shaped by the layer kind: (n_in, n_out)
+# for dense) and its biases the ``b_size`` values from ``b_offset``. Layers with
+# spatial structure describe their channels-first geometry in the columns after.
 COL_KIND = 0
 COL_N_IN = 1
 COL_N_OUT = 2
 COL_W_OFFSET = 3
-COL_B_OFFSET = 4
-COL_ACTIVATION = 5
-COL_UNIT_OFFSET = 6  # start of this layer's units in the per-row activation buffer
-N_TABLE_COLUMNS = 7
+COL_W_SIZE = 4
+COL_B_OFFSET = 5
+COL_B_SIZE = 6
+COL_ACTIVATION = 7
+COL_UNIT_OFFSET = 8  # start of this layer's units in the per-row activation buffer
+COL_AUX_OFFSET = 9  # start of this layer's per-row slots in the auxiliary buffers
+COL_C_IN = 10
+COL_H_IN = 11
+COL_W_IN = 12
+COL_C_OUT = 13
+COL_H_OUT = 14
+COL_W_OUT = 15
+COL_KERNEL_H = 16
+COL_KERNEL_W = 17
+COL_STRIDE = 18
+COL_PAD_TOP = 19
+COL_PAD_LEFT = 20
+N_TABLE_COLUMNS = 21
 
 # Indices into the float64 hyper-parameter vector of the update rules.
 HYPER_LR = 0

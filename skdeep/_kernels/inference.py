@@ -10,11 +10,12 @@ from skdeep._kernels.network import forward
 
 @njit(cache=True)
 def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
-                    total_units, chunk, out):  # fmt: skip
+                    total_units, aux_units, chunk, out):  # fmt: skip
     """Write the network's output for the rows ``rows`` of ``X`` into ``out``.
 
     Rows are processed ``chunk`` at a time, so memory beyond ``X`` and ``out`` is
-    ``chunk * (n_features + total_units)`` values whatever the number of rows. All
+    ``chunk * (n_features + total_units + aux_units)`` values whatever the number of
+    rows. All
     buffers are local, so concurrent calls on one model are safe.
     """
     n_total = out.shape[0]
@@ -23,6 +24,8 @@ def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
     capacity = min(chunk, n_total)
     xbuf = np.empty(capacity * d, dtype=out.dtype)
     acts = np.empty(capacity * total_units, dtype=out.dtype)
+    aux = np.empty(capacity * aux_units, dtype=out.dtype)
+    aux_int = np.empty(capacity * aux_units, dtype=np.int64)
     no_rates = np.zeros(table.shape[0], dtype=np.float64)
     no_rng = np.zeros(1, dtype=np.uint64)
     for start in range(0, n_total, capacity):
@@ -31,7 +34,7 @@ def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
         xb = xbuf[: n * d].reshape((n, d))
         gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
         P = forward(xb, params, table, capacity, acts, no_rates, False, no_rng, acts,
-                    acts)  # fmt: skip
+                    acts, aux, aux_int)  # fmt: skip
         for i in range(n):
             for j in range(k):
                 out[start + i, j] = P[i, j]

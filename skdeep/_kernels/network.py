@@ -19,10 +19,14 @@ from skdeep._kernels.activations import activate, activation_backward
 from skdeep._kernels.codes import (
     COL_ACTIVATION,
     COL_B_OFFSET,
+    COL_B_SIZE,
+    COL_KIND,
     COL_N_IN,
     COL_N_OUT,
     COL_UNIT_OFFSET,
     COL_W_OFFSET,
+    COL_W_SIZE,
+    DENSE,
 )
 from skdeep._kernels.dense import dense_backward, dense_forward
 from skdeep._kernels.dropout import dropout_backward, dropout_forward
@@ -39,7 +43,7 @@ def unit_view(buf, table, layer, n, capacity):
 
 @njit(cache=True)
 def weight_view(params, table, layer):
-    """The ``(n_in, n_out)`` weight matrix of ``layer`` inside ``params``."""
+    """The ``(n_in, n_out)`` weight matrix of dense ``layer`` inside ``params``."""
     n_in = table[layer, COL_N_IN]
     n_out = table[layer, COL_N_OUT]
     start = table[layer, COL_W_OFFSET]
@@ -50,11 +54,12 @@ def weight_view(params, table, layer):
 def bias_view(params, table, layer):
     """The bias vector of ``layer`` inside ``params``."""
     start = table[layer, COL_B_OFFSET]
-    return params[start : start + table[layer, COL_N_OUT]]
+    return params[start : start + table[layer, COL_B_SIZE]]
 
 
 @njit(cache=True)
-def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropped):
+def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropped,
+            aux, aux_int):  # fmt: skip
     """Propagate the batch ``X`` (n, n_features) through every layer.
 
     Writes each layer's activations into ``acts``. When ``training`` is true and a
@@ -67,9 +72,14 @@ def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropp
     inp = X
     for layer in range(n_layers):
         Z = unit_view(acts, table, layer, n, capacity)
-        dense_forward(
-            inp, weight_view(params, table, layer), bias_view(params, table, layer), Z
-        )
+        kind = table[layer, COL_KIND]
+        if kind == DENSE:
+            dense_forward(
+                inp,
+                weight_view(params, table, layer),
+                bias_view(params, table, layer),
+                Z,
+            )
         activate(Z, table[layer, COL_ACTIVATION])
         if training and layer < n_layers - 1 and rates[layer] > 0.0:
             D = unit_view(dropped, table, layer, n, capacity)
@@ -84,7 +94,7 @@ def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropp
 
 @njit(cache=True)
 def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks,
-             dropped):
+             dropped, aux, aux_int):  # fmt: skip
     """Back-propagate the canonical output gradient ``(P - Y) * sw``.
 
     Must follow :func:`forward` on the same batch. Writes the raw gradient
@@ -93,12 +103,35 @@ def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks
     """
     n = X.shape[0]
     last = table.shape[0] - 1
+    output_delta(
+        Y,
+        unit_view(acts, table, last, n, capacity),
+        sw,
+        unit_view(deltas, table, last, n, capacity),
+    )
+    backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
+                  dropped, aux, aux_int, X, False)  # fmt: skip
+
+
+@njit(cache=True)
+def backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
+                  dropped, aux, aux_int, d_input, need_d_input):  # fmt: skip
+    """Back-propagate a gradient already written at the top of the network.
+
+    ``deltas`` must hold, in the last layer's block, the gradient of the loss with
+    respect to the last layer's pre-activation. Writes the raw parameter gradient
+    into ``grad`` and, when ``need_d_input``, the gradient with respect to the input
+    ``X`` into ``d_input`` (same shape as ``X``): this is how networks are chained
+    (an autoencoder's decoder hands its input gradient to the encoder).
+    """
+    n = X.shape[0]
+    last = table.shape[0] - 1
     delta = unit_view(deltas, table, last, n, capacity)
-    output_delta(Y, unit_view(acts, table, last, n, capacity), sw, delta)
     for layer in range(last, -1, -1):
         if layer == 0:
             inp = X
-            d_inp = delta  # not written: need_dX is false for the first layer
+            d_inp = d_input
+            need = need_d_input
         else:
             below = layer - 1
             if rates[below] > 0.0:
@@ -106,15 +139,18 @@ def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks
             else:
                 inp = unit_view(acts, table, below, n, capacity)
             d_inp = unit_view(deltas, table, below, n, capacity)
-        dense_backward(
-            inp,
-            weight_view(params, table, layer),
-            delta,
-            weight_view(grad, table, layer),
-            bias_view(grad, table, layer),
-            d_inp,
-            layer > 0,
-        )
+            need = True
+        kind = table[layer, COL_KIND]
+        if kind == DENSE:
+            dense_backward(
+                inp,
+                weight_view(params, table, layer),
+                delta,
+                weight_view(grad, table, layer),
+                bias_view(grad, table, layer),
+                d_inp,
+                need,
+            )
         if layer > 0:
             below = layer - 1
             if rates[below] > 0.0:
@@ -133,8 +169,7 @@ def squared_weight_norm(params, table):
     total = 0.0
     for layer in range(table.shape[0]):
         start = table[layer, COL_W_OFFSET]
-        stop = start + table[layer, COL_N_IN] * table[layer, COL_N_OUT]
-        for i in range(start, stop):
+        for i in range(start, start + table[layer, COL_W_SIZE]):
             total += params[i] * params[i]
     return total
 
@@ -145,12 +180,11 @@ def finish_gradient(grad, params, table, alpha, sw_sum):
     ``dW = (dW + alpha W) / sw_sum`` and ``db = db / sw_sum``."""
     for layer in range(table.shape[0]):
         w_start = table[layer, COL_W_OFFSET]
-        w_stop = w_start + table[layer, COL_N_IN] * table[layer, COL_N_OUT]
-        for i in range(w_start, w_stop):
+        for i in range(w_start, w_start + table[layer, COL_W_SIZE]):
             grad[i] += alpha * params[i]
             grad[i] /= sw_sum
         b_start = table[layer, COL_B_OFFSET]
-        for i in range(b_start, b_start + table[layer, COL_N_OUT]):
+        for i in range(b_start, b_start + table[layer, COL_B_SIZE]):
             grad[i] /= sw_sum
 
 

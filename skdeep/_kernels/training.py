@@ -26,7 +26,7 @@ def train_epoch(
     X, data, indices, indptr, is_sparse, Y, sw, order, batch_size,
     params, grad, table, rates, alpha, loss_code,
     solver, hyper, step, state1, state2, rng,
-    xbuf, ybuf, swbuf, acts, deltas, masks, dropped,
+    xbuf, ybuf, swbuf, acts, deltas, masks, dropped, aux, aux_int,
 ):  # fmt: skip
     """Run one epoch over the rows ``order`` in batches of ``batch_size``.
 
@@ -53,7 +53,7 @@ def train_epoch(
         gather_rows(X, data, indices, indptr, is_sparse, rows, xb)
         gather_targets(Y, sw, rows, yb, swb)
         P = forward(xb, params, table, batch_size, acts, rates, True, rng, masks,
-                    dropped)  # fmt: skip
+                    dropped, aux, aux_int)  # fmt: skip
         sw_sum = 0.0
         for i in range(n):
             sw_sum += swb[i]
@@ -62,7 +62,7 @@ def train_epoch(
         if not np.isfinite(batch_loss):
             return total, start, False
         backward(xb, yb, swb, params, grad, table, batch_size, acts, deltas, rates,
-                 masks, dropped)  # fmt: skip
+                 masks, dropped, aux, aux_int)  # fmt: skip
         finish_gradient(grad, params, table, alpha, sw_sum)
         apply_update(params, grad, state1, state2, step, solver, hyper)
         total += batch_loss * n
@@ -73,7 +73,7 @@ def train_epoch(
 def full_loss_and_gradient(
     X, data, indices, indptr, is_sparse, Y, sw, chunk,
     params, grad, chunk_grad, table, alpha, loss_code,
-    xbuf, ybuf, swbuf, acts, deltas,
+    xbuf, ybuf, swbuf, acts, deltas, aux, aux_int,
 ):  # fmt: skip
     """Loss and gradient over all rows, in chunks of ``chunk`` rows (no dropout).
 
@@ -98,12 +98,12 @@ def full_loss_and_gradient(
         gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
         gather_targets(Y, sw, rows[start:stop], yb, swb)
         P = forward(xb, params, table, chunk, acts, no_rates, False, no_rng, acts,
-                    acts)  # fmt: skip
+                    acts, aux, aux_int)  # fmt: skip
         for i in range(n):
             sw_sum += swb[i]
         total += loss_sum(yb, P, swb, loss_code)
         backward(xb, yb, swb, params, chunk_grad, table, chunk, acts, deltas,
-                 no_rates, acts, acts)  # fmt: skip
+                 no_rates, acts, acts, aux, aux_int)  # fmt: skip
         grad += chunk_grad
     finish_gradient(grad, params, table, alpha, sw_sum)
     return total / sw_sum + 0.5 * alpha * squared_weight_norm(params, table) / sw_sum

@@ -46,13 +46,21 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     """
 
     _parameter_constraints: dict = {
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "activation": [
-            StrOptions({"identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu"})
+            StrOptions(
+                {"identity", "logistic", "sigmoid", "tanh", "relu", "leaky_relu"}
+            )
         ],
         "solver": [StrOptions({"lbfgs", *STOCHASTIC_SOLVERS})],
         "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "batch_size": [
+            StrOptions({"auto"}),
+            Interval(Integral, 1, None, closed="left"),
+        ],
         "learning_rate": [
             StrOptions({"constant", "invscaling", "adaptive", "exponential", "step"})
         ],
@@ -191,9 +199,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 )
             rates[:n_hidden] = given
         if not np.all((rates >= 0) & (rates < 1)):
-            raise ValueError(
-                f"dropout rates must be in [0, 1), got {self.dropout!r}."
-            )
+            raise ValueError(f"dropout rates must be in [0, 1), got {self.dropout!r}.")
         if self.solver == "lbfgs" and np.any(rates > 0):
             raise ValueError(
                 "dropout is not supported with solver='lbfgs' (it makes the "
@@ -270,7 +276,6 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             history = self._history.copy()
             optimizer = getattr(self, "_optimizer", None)
             optimizer = None if optimizer is None else optimizer.copy()
-        table = layout.table()
         data = KernelInput.from_validated(X)
         Y = np.ascontiguousarray(Y, dtype=dtype)
         loss_code = LOSS_CODES[out_activation]
@@ -278,7 +283,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         with single_threaded_blas():
             if self.solver == "lbfgs":
                 n_iter, loss, curve = run_lbfgs(
-                    data, Y, sw, table, layout.total_units, params,
+                    data, Y, sw, layout, params,
                     alpha=float(self.alpha), loss_code=loss_code,
                     max_iter=self.max_iter, max_fun=self.max_fun,
                     tol=float(self.tol), verbose=bool(self.verbose),
@@ -290,9 +295,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             else:
                 optimizer = self._prepare_optimizer(optimizer, params)
                 train_rows, validate = self._split(
-                    data, Y, sw, user_sample_weight, table, layout, loss_code,
-                    random_state,
-                )  # fmt: skip
+                    data, Y, sw, user_sample_weight, layout, loss_code, random_state
+                )
                 batch_size = self._batch_size(train_rows.shape[0])
                 config = StochasticConfig(
                     batch_size=batch_size,
@@ -312,7 +316,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                     early_stopping=bool(self.early_stopping),
                 )
                 run_stochastic(
-                    data, Y, sw, table, layout.total_units, params, optimizer,
+                    data, Y, sw, layout, params, optimizer,
                     history, config, random_state, train_rows, validate, incremental,
                 )  # fmt: skip
 
@@ -356,7 +360,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             )
         return int(np.clip(self.batch_size, 1, n_train))
 
-    def _split(self, data, Y, sw, user_sw, table, layout, loss_code, random_state):
+    def _split(self, data, Y, sw, user_sw, layout, loss_code, random_state):
         """Training rows and the validation callback of early stopping."""
         n_samples = Y.shape[0]
         if not self.early_stopping:
@@ -378,7 +382,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         y_val = self._validation_targets(Y_val)
 
         def validate(params):
-            P = network_output(table, layout.total_units, params, data, val_rows)
+            P = network_output(layout, params, data, val_rows)
             loss = loss_sum(Y_val, P, sw_val, loss_code) / sw_val.sum()
             if not np.all(np.isfinite(P)):
                 return np.nan, float(loss)
@@ -423,9 +427,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
         layout = DenseLayout(units, self.activation, self.out_activation_)
         params = layout.pack(self.coefs_, self.intercepts_, dtype)
-        return network_output(
-            layout.table(), layout.total_units, params, KernelInput.from_validated(X)
-        )
+        return network_output(layout, params, KernelInput.from_validated(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -132,8 +132,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
     def _effective_sample_weight(self, sample_weight, y):
         if self.class_weight is None:
             return sample_weight
-        weights = compute_sample_weight(self.class_weight, column_or_1d(y) if np.ndim(
-            y) == 2 and np.shape(y)[1] == 1 else y)
+        weights = compute_sample_weight(
+            self.class_weight,
+            column_or_1d(y) if np.ndim(y) == 2 and np.shape(y)[1] == 1 else y,
+        )
         if sample_weight is None:
             return weights
         return sample_weight * weights

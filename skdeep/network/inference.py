@@ -10,16 +10,25 @@ from skdeep.training.data import KernelInput
 PREDICT_CHUNK = 4096
 
 
-def network_output(table, total_units, params, data: KernelInput, rows=None):
-    """Output activations of the network for ``rows`` of ``data`` (all by default).
+def network_output(layout, params, data: KernelInput, rows=None):
+    """Output activations of ``layout``'s network for ``rows`` of ``data`` (default:
+    all rows), with parameters ``params``.
 
     Returns an array of shape ``(len(rows), n_outputs)`` in the parameters' dtype.
     """
+    table = layout.table()
     if rows is None:
         rows = np.arange(data.n_rows, dtype=np.int64)
     out = np.empty((rows.shape[0], table[-1, codes.COL_N_OUT]), dtype=params.dtype)
     if rows.shape[0]:
         predict_forward(
-            *data.arrays(), rows, params, table, total_units, PREDICT_CHUNK, out
+            *data.arrays(),
+            rows,
+            params,
+            table,
+            layout.total_units,
+            layout.aux_units,
+            PREDICT_CHUNK,
+            out,
         )
     return out

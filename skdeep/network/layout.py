@@ -51,6 +51,11 @@ class DenseLayout:
         """Units per row summed over all weight layers (the work-buffer row size)."""
         return sum(self.layer_units[1:])
 
+    @property
+    def aux_units(self) -> int:
+        """Per-row slots of the auxiliary kernel buffers (dense layers need none)."""
+        return 0
+
     def table(self) -> np.ndarray:
         """The int64 layer table, one row per layer, columns ``codes.COL_*``."""
         table = np.zeros((self.n_layers, codes.N_TABLE_COLUMNS), dtype=np.int64)
@@ -59,15 +64,16 @@ class DenseLayout:
             n_in, n_out = self.layer_units[i], self.layer_units[i + 1]
             last = i == self.n_layers - 1
             activation = self.out_activation if last else self.hidden_activation
-            table[i] = (
-                codes.DENSE,
-                n_in,
-                n_out,
-                w_offset,
-                b_offset,
-                codes.ACTIVATION_CODES[activation],
-                unit_offset,
-            )
+            row = table[i]
+            row[codes.COL_KIND] = codes.DENSE
+            row[codes.COL_N_IN] = n_in
+            row[codes.COL_N_OUT] = n_out
+            row[codes.COL_W_OFFSET] = w_offset
+            row[codes.COL_W_SIZE] = n_in * n_out
+            row[codes.COL_B_OFFSET] = b_offset
+            row[codes.COL_B_SIZE] = n_out
+            row[codes.COL_ACTIVATION] = codes.ACTIVATION_CODES[activation]
+            row[codes.COL_UNIT_OFFSET] = unit_offset
             w_offset += n_in * n_out
             b_offset += n_out
             unit_offset += n_out
@@ -79,14 +85,16 @@ class DenseLayout:
         w_offset, b_offset = 0, self.n_weights
         for i in range(self.n_layers):
             n_in, n_out = self.layer_units[i], self.layer_units[i + 1]
-            coefs.append(params[w_offset : w_offset + n_in * n_out].reshape(n_in, n_out))
+            coefs.append(
+                params[w_offset : w_offset + n_in * n_out].reshape(n_in, n_out)
+            )
             intercepts.append(params[b_offset : b_offset + n_out])
             w_offset += n_in * n_out
             b_offset += n_out
         return coefs, intercepts
 
     def pack(self, coefs, intercepts, dtype) -> np.ndarray:
-        """A new flat parameter vector holding copies of ``coefs`` and ``intercepts``."""
+        """A new flat parameter vector holding copies of the given layers."""
         params = np.empty(self.n_params, dtype=dtype)
         views = self.views(params)
         for view, value in zip(views[0] + views[1], list(coefs) + list(intercepts)):

@@ -38,9 +38,7 @@ class KernelInput:
             )
         X = np.ascontiguousarray(X)
         none_int = np.empty(0, dtype=np.int64)
-        return cls(
-            X, np.empty(0, dtype=X.dtype), none_int, none_int, False, X.shape[0]
-        )
+        return cls(X, np.empty(0, dtype=X.dtype), none_int, none_int, False, X.shape[0])
 
     @property
     def dtype(self):

@@ -16,8 +16,7 @@ def run_lbfgs(
     data: KernelInput,
     Y: np.ndarray,
     sample_weight: np.ndarray,
-    table: np.ndarray,
-    total_units: int,
+    layout,
     params: np.ndarray,
     *,
     alpha: float,
@@ -27,11 +26,13 @@ def run_lbfgs(
     tol: float,
     verbose: bool,
 ) -> tuple[int, float, list]:
-    """Minimise the regularised loss over ``params`` (updated in place).
+    """Minimise the regularised loss of ``layout``'s network over ``params``
+    (updated in place).
 
     Same options as scikit-learn (``maxiter=max_iter``, ``maxfun=max_fun``,
     ``gtol=tol``). Returns ``(n_iter, final_loss, loss_per_iteration)``.
     """
+    table = layout.table()
     dtype = params.dtype
     n_rows = Y.shape[0]
     chunk = min(LBFGS_CHUNK, n_rows)
@@ -39,7 +40,9 @@ def run_lbfgs(
     xbuf = np.empty(chunk * n_features, dtype=dtype)
     ybuf = np.empty(chunk * Y.shape[1], dtype=dtype)
     swbuf = np.empty(chunk, dtype=dtype)
-    acts = np.empty(chunk * total_units, dtype=dtype)
+    acts = np.empty(chunk * layout.total_units, dtype=dtype)
+    aux = np.empty(chunk * layout.aux_units, dtype=dtype)
+    aux_int = np.empty(chunk * layout.aux_units, dtype=np.int64)
     deltas = np.empty_like(acts)
     grad = np.empty_like(params)
     chunk_grad = np.empty_like(params)
@@ -50,7 +53,7 @@ def run_lbfgs(
         loss = full_loss_and_gradient(
             *data.arrays(), Y, sample_weight, chunk,
             work, grad, chunk_grad, table, alpha, loss_code,
-            xbuf, ybuf, swbuf, acts, deltas,
+            xbuf, ybuf, swbuf, acts, deltas, aux, aux_int,
         )  # fmt: skip
         return loss, grad.astype(np.float64)
 

@@ -57,8 +57,7 @@ def run_stochastic(
     data: KernelInput,
     Y: np.ndarray,
     sample_weight: np.ndarray,
-    table: np.ndarray,
-    total_units: int,
+    layout,
     params: np.ndarray,
     optimizer: OptimizerState,
     history: TrainingHistory,
@@ -68,11 +67,13 @@ def run_stochastic(
     validate: Callable | None,
     incremental: bool,
 ) -> None:
-    """Train ``params`` in place; ``optimizer`` and ``history`` are updated in place.
+    """Train ``params`` of ``layout``'s network in place; ``optimizer`` and
+    ``history`` are updated in place.
 
     ``train_rows`` are the rows of ``data`` to train on (the rest is the validation
     set); ``validate(params)`` returns ``(score, loss)`` on the validation set.
     """
+    table = layout.table()
     n_train = train_rows.shape[0]
     batch = config.batch_size
     n_features = int(table[0, codes.COL_N_IN])
@@ -81,7 +82,9 @@ def run_stochastic(
     xbuf = np.empty(batch * n_features, dtype=dtype)
     ybuf = np.empty(batch * n_outputs, dtype=dtype)
     swbuf = np.empty(batch, dtype=dtype)
-    acts = np.empty(batch * total_units, dtype=dtype)
+    acts = np.empty(batch * layout.total_units, dtype=dtype)
+    aux = np.empty(batch * layout.aux_units, dtype=dtype)
+    aux_int = np.empty(batch * layout.aux_units, dtype=np.int64)
     deltas = np.empty_like(acts)
     uses_dropout = bool(np.any(config.dropout_rates > 0))
     masks = np.empty_like(acts) if uses_dropout else acts[:0]
@@ -115,7 +118,7 @@ def run_stochastic(
                 params, grad, table, config.dropout_rates, config.alpha,
                 config.loss_code, solver_code, hyper, optimizer.step,
                 optimizer.state1, optimizer.state2, rng,
-                xbuf, ybuf, swbuf, acts, deltas, masks, dropped,
+                xbuf, ybuf, swbuf, acts, deltas, masks, dropped, aux, aux_int,
             )  # fmt: skip
             if not finite:
                 params[:] = params_snapshot
