@@ -8,11 +8,17 @@ per-sample loss with respect to the output pre-activation is ``P - Y`` in every 
 =======================  ========  =============================================
 loss                     output    l_i
 =======================  ========  =============================================
-squared_error            identity  1/(2 k) sum_j (y_ij - p_ij)^2   (k outputs)
+squared_error            identity  1/2 sum_j (y_ij - p_ij)^2
 categorical crossentropy softmax   -sum_j y_ij log clip(p_ij)
 binary crossentropy      logistic  -sum_j [y log clip(p) + (1 - y) log clip(1 - p)]
 poisson                  exp       sum_j [y log(y / p) - y + p]
 =======================  ========  =============================================
+
+For a single output these are scikit-learn's values. With several outputs
+scikit-learn reports the squared error averaged over outputs while its gradient is
+that of the sum (scikit-learn issue #8349); skdeep reports the sum, so the loss and
+its gradient agree (and L-BFGS sees a consistent objective) while the updates stay
+exactly scikit-learn's.
 
 ``clip`` keeps probabilities in ``[eps, 1 - eps]`` with ``eps`` the machine epsilon of
 the dtype, as scikit-learn does, so a saturated output never gives ``log(0)``.
@@ -59,7 +65,7 @@ def loss_sum(Y, P, sw, code):
             for j in range(k):
                 d = Y[i, j] - P[i, j]
                 row += d * d
-            row *= 0.5 / k
+            row *= 0.5
         total += sw[i] * row
     return total
 

@@ -291,7 +291,6 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
                 history.n_iter = n_iter
                 history.loss = loss
                 history.loss_curve.extend(curve)
-                history.t += n_samples
             else:
                 optimizer = self._prepare_optimizer(optimizer, params)
                 train_rows, validate = self._split(

@@ -146,12 +146,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return "logistic"
 
     def _stratify(self, Y):
-        return Y if self.n_outputs_from(Y) == 1 else None
-
-    @staticmethod
-    def n_outputs_from(Y) -> int:
-        # Multilabel targets are not stratified (scikit-learn's rule).
-        return 1 if Y.shape[1] == 1 or Y.sum(axis=1).max() <= 1 else Y.shape[1]
+        # scikit-learn stratifies the early-stopping split only when the binarized
+        # target has one column (binary problems).
+        return Y.astype(bool) if Y.shape[1] == 1 else None
 
     def _output_to_prediction(self, P):
         if P.shape[1] == 1:
