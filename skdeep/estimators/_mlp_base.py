@@ -242,8 +242,6 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             sample_weight = _check_sample_weight(
                 sample_weight, X, dtype=dtype, ensure_non_negative=True
             )
-            if not np.any(sample_weight > 0):
-                raise ValueError("sample_weight must have at least one positive value.")
         user_sample_weight = sample_weight
         sample_weight = self._effective_sample_weight(sample_weight, y)
         sw = (

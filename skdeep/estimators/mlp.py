@@ -109,6 +109,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
         if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
+            if not incremental and unique_labels(y).shape[0] < 2:
+                raise ValueError(
+                    "MLPClassifier needs samples of at least 2 classes in y; got 1 "
+                    f"class: {unique_labels(y)[0]!r}."
+                )
             self._label_binarizer = LabelBinarizer()
             self._label_binarizer.fit(y)
             self.classes_ = self._label_binarizer.classes_

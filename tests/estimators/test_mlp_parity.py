@@ -49,10 +49,17 @@ def test_initial_weights_are_sklearns(digits):
     X, y = digits
     for activation in ("relu", "logistic"):
         ours, theirs = _fit_both(
-            "MLPClassifier", X, y, hidden_layer_sizes=(7, 5), max_iter=1,
-            activation=activation, solver="sgd", learning_rate_init=1e-300,
-            momentum=0.0, random_state=3,
-        )  # fmt: skip
+            "MLPClassifier",
+            X,
+            y,
+            hidden_layer_sizes=(7, 5),
+            max_iter=1,
+            activation=activation,
+            solver="sgd",
+            learning_rate_init=1e-300,
+            momentum=0.0,
+            random_state=3,
+        )
         # A learning rate of 1e-300 leaves the initial weights unchanged.
         _assert_same_model(ours, theirs, atol=0)
 
@@ -63,8 +70,12 @@ def test_initial_weights_are_sklearns(digits):
         dict(solver="adam"),
         dict(solver="sgd", momentum=0.9, nesterovs_momentum=True),
         dict(solver="sgd", momentum=0.9, nesterovs_momentum=False),
-        dict(solver="sgd", momentum=0.0, learning_rate="invscaling",
-             learning_rate_init=0.1),
+        dict(
+            solver="sgd",
+            momentum=0.0,
+            learning_rate="invscaling",
+            learning_rate_init=0.1,
+        ),
         dict(solver="sgd", learning_rate="adaptive", n_iter_no_change=1, tol=0.5),
         dict(solver="adam", activation="tanh", alpha=0.01, batch_size=32),
         dict(solver="adam", activation="logistic", hidden_layer_sizes=(20, 10)),
@@ -75,8 +86,13 @@ def test_initial_weights_are_sklearns(digits):
 )
 def test_classifier_matches_sklearn(digits, params):
     X, y = digits
-    settings = dict(hidden_layer_sizes=(30,), max_iter=12, shuffle=False,
-                    random_state=0, learning_rate_init=0.01)  # fmt: skip
+    settings = dict(
+        hidden_layer_sizes=(30,),
+        max_iter=12,
+        shuffle=False,
+        random_state=0,
+        learning_rate_init=0.01,
+    )
     settings.update(params)
     _assert_same_model(*_fit_both("MLPClassifier", X, y, **settings))
 
@@ -84,28 +100,51 @@ def test_classifier_matches_sklearn(digits, params):
 def test_binary_and_sample_weight_match_sklearn(digits):
     X, y = digits
     sw = np.random.RandomState(0).uniform(0.2, 3.0, size=y.shape[0])
-    _assert_same_model(*_fit_both(
-        "MLPClassifier", X, y % 2, sample_weight=sw, hidden_layer_sizes=(15,),
-        max_iter=8, shuffle=False, random_state=1, batch_size=50,
-    ))  # fmt: skip
+    _assert_same_model(
+        *_fit_both(
+            "MLPClassifier",
+            X,
+            y % 2,
+            sample_weight=sw,
+            hidden_layer_sizes=(15,),
+            max_iter=8,
+            shuffle=False,
+            random_state=1,
+            batch_size=50,
+        )
+    )
 
 
 def test_multilabel_matches_sklearn():
     X, Y = make_multilabel_classification(n_samples=150, n_classes=4, random_state=0)
     X = StandardScaler().fit_transform(X)
-    _assert_same_model(*_fit_both(
-        "MLPClassifier", X, Y, hidden_layer_sizes=(12,), max_iter=10, shuffle=False,
-        random_state=0, learning_rate_init=0.01,
-    ))  # fmt: skip
+    _assert_same_model(
+        *_fit_both(
+            "MLPClassifier",
+            X,
+            Y,
+            hidden_layer_sizes=(12,),
+            max_iter=10,
+            shuffle=False,
+            random_state=0,
+            learning_rate_init=0.01,
+        )
+    )
 
 
 def test_early_stopping_matches_sklearn(digits):
     X, y = digits
     ours, theirs = _fit_both(
-        "MLPClassifier", X, y, hidden_layer_sizes=(20,), max_iter=40,
-        early_stopping=True, n_iter_no_change=3, random_state=0,
+        "MLPClassifier",
+        X,
+        y,
+        hidden_layer_sizes=(20,),
+        max_iter=40,
+        early_stopping=True,
+        n_iter_no_change=3,
+        random_state=0,
         learning_rate_init=0.02,
-    )  # fmt: skip
+    )
     np.testing.assert_allclose(ours.validation_scores_, theirs.validation_scores_)
     assert ours.best_validation_score_ == theirs.best_validation_score_
     assert len(ours.validation_loss_curve_) == len(ours.validation_scores_)
@@ -129,8 +168,9 @@ def test_regressor_matches_sklearn(params):
     y = np.exp(0.3 * X[:, 0] - 0.2 * X[:, 1]) + 0.1 * rng.rand(300)
     if params.get("loss") != "poisson":
         y = X @ rng.randn(6) + 0.1 * rng.randn(300)
-    settings = dict(hidden_layer_sizes=(16,), max_iter=10, shuffle=False,
-                    random_state=0)  # fmt: skip
+    settings = dict(
+        hidden_layer_sizes=(16,), max_iter=10, shuffle=False, random_state=0
+    )
     settings.update(params)
     _assert_same_model(*_fit_both("MLPRegressor", X, y, **settings))
 
@@ -142,9 +182,14 @@ def test_multioutput_regression_weights_match_sklearn():
     X = rng.randn(120, 5)
     Y = X @ rng.randn(5, 3)
     ours, theirs = _fit_both(
-        "MLPRegressor", X, Y, hidden_layer_sizes=(8,), max_iter=6, shuffle=False,
+        "MLPRegressor",
+        X,
+        Y,
+        hidden_layer_sizes=(8,),
+        max_iter=6,
+        shuffle=False,
         random_state=0,
-    )  # fmt: skip
+    )
     for a, b in zip(ours.coefs_, theirs.coefs_):
         np.testing.assert_allclose(a, b, atol=1e-10)
     # The L2 term is reported identically; the data term is 3x sklearn's.
@@ -155,9 +200,14 @@ def test_multioutput_regression_weights_match_sklearn():
 def test_float32_trains_in_float32_close_to_sklearn(digits):
     X, y = digits
     ours, theirs = _fit_both(
-        "MLPClassifier", X.astype(np.float32), y, hidden_layer_sizes=(20,),
-        max_iter=5, shuffle=False, random_state=0,
-    )  # fmt: skip
+        "MLPClassifier",
+        X.astype(np.float32),
+        y,
+        hidden_layer_sizes=(20,),
+        max_iter=5,
+        shuffle=False,
+        random_state=0,
+    )
     assert all(c.dtype == np.float32 for c in ours.coefs_ + ours.intercepts_)
     for a, b in zip(ours.coefs_, theirs.coefs_):
         np.testing.assert_allclose(a, b, atol=1e-4)

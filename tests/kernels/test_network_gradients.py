@@ -52,10 +52,24 @@ def _loss_and_grad(layout, params, X, Y, sw, alpha, loss_code):
     empty_aux = np.empty(0)
     data = KernelInput.from_validated(X)
     return full_loss_and_gradient(
-        *data.arrays(), Y, sw, n, params, grad, np.empty_like(params),
-        layout.table(), alpha, loss_code, np.empty(X.size), np.empty(Y.size),
-        np.empty(n), acts, deltas, empty_aux, np.empty(0, np.int64),
-    ), grad  # fmt: skip
+        *data.arrays(),
+        Y,
+        sw,
+        n,
+        params,
+        grad,
+        np.empty_like(params),
+        layout.table(),
+        alpha,
+        loss_code,
+        np.empty(X.size),
+        np.empty(Y.size),
+        np.empty(n),
+        acts,
+        deltas,
+        empty_aux,
+        np.empty(0, np.int64),
+    ), grad
 
 
 def _numeric_gradient(f, params, eps=1e-6):
@@ -131,14 +145,29 @@ def test_dropout_gradient_with_fixed_mask():
     def run(p, with_backward):
         acts, masks, dropped = np.empty(size), np.empty(size), np.empty(size)
         rng = seed_state.copy()
-        P = forward(X, p, table, n, acts, rates, True, rng, masks, dropped,
-                    empty_aux, empty_int)  # fmt: skip
+        P = forward(
+            X, p, table, n, acts, rates, True, rng, masks, dropped, empty_aux, empty_int
+        )
         loss = loss_sum(Y, P, sw, codes.SQUARED_ERROR)
         if not with_backward:
             return loss
         grad = np.empty_like(p)
-        backward(X, Y, sw, p, grad, table, n, acts, np.empty(size), rates, masks,
-                 dropped, empty_aux, empty_int)  # fmt: skip
+        backward(
+            X,
+            Y,
+            sw,
+            p,
+            grad,
+            table,
+            n,
+            acts,
+            np.empty(size),
+            rates,
+            masks,
+            dropped,
+            empty_aux,
+            empty_int,
+        )
         finish_gradient(grad, p, table, 0.0, 1.0)
         return loss, grad, masks
 
@@ -161,11 +190,24 @@ def test_chunked_full_gradient_equals_single_pass():
     grad = np.empty_like(params)
     data = KernelInput.from_validated(X)
     loss_chunked = full_loss_and_gradient(
-        *data.arrays(), Y, sw, chunk, params, grad, np.empty_like(params),
-        layout.table(), 0.1, codes.CATEGORICAL_CROSSENTROPY, np.empty(chunk * 4),
-        np.empty(chunk * 3), np.empty(chunk), acts, np.empty_like(acts),
-        np.empty(0), np.empty(0, np.int64),
-    )  # fmt: skip
+        *data.arrays(),
+        Y,
+        sw,
+        chunk,
+        params,
+        grad,
+        np.empty_like(params),
+        layout.table(),
+        0.1,
+        codes.CATEGORICAL_CROSSENTROPY,
+        np.empty(chunk * 4),
+        np.empty(chunk * 3),
+        np.empty(chunk),
+        acts,
+        np.empty_like(acts),
+        np.empty(0),
+        np.empty(0, np.int64),
+    )
     np.testing.assert_allclose(loss_chunked, loss_one, rtol=1e-12)
     np.testing.assert_allclose(grad, grad_one, rtol=1e-10, atol=1e-14)
 
@@ -181,9 +223,23 @@ def test_sparse_rows_give_the_same_gradient_as_dense():
     grad = np.empty_like(params)
     data = KernelInput.from_validated(sp.csr_matrix(X))
     loss_s = full_loss_and_gradient(
-        *data.arrays(), Y, sw, n, params, grad, np.empty_like(params),
-        layout.table(), 0.0, 0, np.empty(X.size), np.empty(Y.size), np.empty(n),
-        acts, np.empty_like(acts), np.empty(0), np.empty(0, np.int64),
-    )  # fmt: skip
+        *data.arrays(),
+        Y,
+        sw,
+        n,
+        params,
+        grad,
+        np.empty_like(params),
+        layout.table(),
+        0.0,
+        0,
+        np.empty(X.size),
+        np.empty(Y.size),
+        np.empty(n),
+        acts,
+        np.empty_like(acts),
+        np.empty(0),
+        np.empty(0, np.int64),
+    )
     assert loss_s == loss_d
     np.testing.assert_array_equal(grad, grad_d)

@@ -106,11 +106,17 @@ def test_rmsprop_closed_form():
     np.testing.assert_allclose(ours, theta, rtol=1e-13)
 
 
-@pytest.mark.parametrize("solver", [codes.SGD, codes.ADAM, codes.ADAGRAD, codes.RMSPROP])
+@pytest.mark.parametrize(
+    "solver", [codes.SGD, codes.ADAM, codes.ADAGRAD, codes.RMSPROP]
+)
 def test_float32_state_stays_float32_and_close(solver):
     grads = _gradients(8, seed=6)
     ours64 = _run(solver, _hyper(0.01), grads, np.ones(8))
-    ours32 = _run(solver, _hyper(0.01), [g.astype(np.float32) for g in grads],
-                  np.ones(8, dtype=np.float32))  # fmt: skip
+    ours32 = _run(
+        solver,
+        _hyper(0.01),
+        [g.astype(np.float32) for g in grads],
+        np.ones(8, dtype=np.float32),
+    )
     assert ours32.dtype == np.float32
     np.testing.assert_allclose(ours32, ours64, rtol=1e-5)
