@@ -5,7 +5,8 @@ disk, so later processes load them instead.
 """
 
 from skdeep.estimators.mlp import MLPClassifier, MLPRegressor
+from skdeep.estimators.perceptron import PerceptronClassifier
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["MLPClassifier", "MLPRegressor", "__version__"]
+__all__ = ["MLPClassifier", "MLPRegressor", "PerceptronClassifier", "__version__"]

@@ -28,7 +28,10 @@ scikit-learn's Cython rounds them (``_to_dtype``), which is a no-op in float64.
 """
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 # Layout of the float64 ``state`` array a training run carries between epochs.
 INTERCEPT = 0
@@ -50,8 +53,8 @@ PENALTY_L1 = 1
 PENALTY_L2 = 2
 PENALTY_ELASTICNET = 3
 
-# Samples whose decision values are computed together before any is used.
-_LOOKAHEAD = 8
+# Shuffled rows are prefetched this many samples ahead of their visit.
+_PREFETCH_DISTANCE = 12
 
 
 def new_state(intercept: float, average_intercept: float) -> np.ndarray:
@@ -63,6 +66,58 @@ def new_state(intercept: float, average_intercept: float) -> np.ndarray:
     state[AVERAGE_B] = 1.0
     state[T] = 1.0
     return state
+
+
+@intrinsic
+def _fma(typingctx, a, x, y):
+    """``a * x + y`` with one rounding (what OpenBLAS's ``axpy`` computes)."""
+    sig = y(y, y, y)
+
+    def codegen(context, builder, signature, args):
+        ty = signature.return_type
+        args = [context.cast(builder, v, t, ty) for v, t in zip(args, signature.args)]
+        return builder.fma(*args)
+
+    return sig, codegen
+
+
+@intrinsic
+def _prefetch(typingctx, arr, idx):
+    """Hint the CPU to load ``arr[idx]``'s cache line (``llvm.prefetch``)."""
+    sig = types.void(arr, idx)
+
+    def codegen(context, builder, signature, args):
+        arr_type = signature.args[0]
+        array = context.make_array(arr_type)(context, builder, args[0])
+        ptr = cgutils.get_item_pointer(
+            context, builder, arr_type, array, [args[1]], wraparound=False
+        )
+        i8p = builder.bitcast(ptr, ir.IntType(8).as_pointer())
+        i32 = ir.IntType(32)
+        fnty = ir.FunctionType(ir.VoidType(), [i8p.type, i32, i32, i32])
+        fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
+        # read access, high temporal locality, data cache
+        builder.call(fn, [i8p, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return sig, codegen
+
+
+@njit(cache=True, nogil=True)
+def _prefetch_row(data, indices, indptr, n_features, sparse, row):
+    """Prefetch every cache line of one row of ``X`` (and its CSR indices)."""
+    step = 64 // data.itemsize
+    if sparse:
+        start = indptr[row]
+        end = indptr[row + 1]
+        for k in range(start, end, step):
+            _prefetch(data, k)
+        for k in range(start, end, 16):
+            _prefetch(indices, k)
+    else:
+        start = row * n_features
+        for k in range(start, start + n_features, step):
+            _prefetch(data, k)
 
 
 @njit(cache=True, nogil=True)
@@ -106,51 +161,6 @@ def _raw_dot(w, data, indices, start, end, sparse):
         for j in range(end - start):
             acc += w[j] * data[start + j]
     return acc
-
-
-@njit(cache=True, nogil=True)
-def _raw_dots_block(w, data, n_features, rows, out, n_rows):
-    """``out[r] = <w, X[rows[r]]>`` for up to 8 dense rows, each summed in order.
-
-    Interleaving eight independent sums hides the latency of the add chain, while
-    every single sum keeps the left-to-right order of :func:`_raw_dot`, so the
-    result is bit-identical to eight calls of it.
-    """
-    if n_rows < 8:
-        for r in range(n_rows):
-            s = rows[r] * n_features
-            acc = 0.0
-            for j in range(n_features):
-                acc += w[j] * data[s + j]
-            out[r] = acc
-        return
-    s0 = rows[0] * n_features
-    s1 = rows[1] * n_features
-    s2 = rows[2] * n_features
-    s3 = rows[3] * n_features
-    s4 = rows[4] * n_features
-    s5 = rows[5] * n_features
-    s6 = rows[6] * n_features
-    s7 = rows[7] * n_features
-    a0 = a1 = a2 = a3 = a4 = a5 = a6 = a7 = 0.0
-    for j in range(n_features):
-        wj = w[j]
-        a0 += wj * data[s0 + j]
-        a1 += wj * data[s1 + j]
-        a2 += wj * data[s2 + j]
-        a3 += wj * data[s3 + j]
-        a4 += wj * data[s4 + j]
-        a5 += wj * data[s5 + j]
-        a6 += wj * data[s6 + j]
-        a7 += wj * data[s7 + j]
-    out[0] = a0
-    out[1] = a1
-    out[2] = a2
-    out[3] = a3
-    out[4] = a4
-    out[5] = a5
-    out[6] = a6
-    out[7] = a7
 
 
 @njit(cache=True, nogil=True)
@@ -211,7 +221,7 @@ def _l1_truncate(w, q, data, indices, start, end, sparse, u, wscale):
     n = end - start
     for k in range(n):
         idx = indices[start + k] if sparse else k
-        z = w[idx]
+        z = np.float64(w[idx])
         if wscale * z > 0.0:
             w[idx] = max(0.0, w[idx] - ((u + q[idx]) / wscale))
         elif wscale * z < 0.0:
@@ -226,7 +236,7 @@ def reset_wscale(w, aw, state, averaging):
     if averaging:
         a = _to_dtype(buf, state[AVERAGE_A])
         for j in range(w.shape[0]):
-            aw[j] += a * w[j]
+            aw[j] = _fma(a, w[j], aw[j])
         inv_b = _to_dtype(buf, 1.0 / state[AVERAGE_B])
         for j in range(w.shape[0]):
             aw[j] *= inv_b
@@ -306,8 +316,6 @@ def perceptron_epoch(
         Accumulate the training loss and objective.
     """
     buf = np.empty(1, dtype=w.dtype)
-    dots = np.empty(_LOOKAHEAD, dtype=np.float64)
-    rows = np.empty(_LOOKAHEAD, dtype=np.int64)
     n_samples = order.shape[0]
     if shuffle:
         xorshift_shuffle(order, seed)
@@ -317,9 +325,6 @@ def perceptron_epoch(
         l1_ratio = 1.0
     has_l1 = penalty == PENALTY_L1 or penalty == PENALTY_ELASTICNET
     track_norms = penalty > 0 and track_loss
-    # L1 truncation rewrites w after every sample, so decision values of later
-    # samples cannot be computed ahead; neither for sparse rows.
-    lookahead = not sparse and not has_l1
     shrink = max(0.0, 1.0 - ((1.0 - l1_ratio) * eta * alpha))
     shrink_c = _to_dtype(buf, shrink)
 
@@ -328,14 +333,12 @@ def perceptron_epoch(
     t = state[T]
     sumloss = 0.0
     objective = 0.0
-    # Lookahead: ``dots[pos:n_dots]`` hold <w, x> of the next trained samples,
-    # computed together; any change of ``w`` empties the buffer. After a change,
-    # samples are computed one at a time until ``_LOOKAHEAD`` pass unchanged.
-    n_dots = 0
-    pos = 0
-    streak = 0
     for i in range(n_samples):
         s = order[i]
+        if shuffle and i + _PREFETCH_DISTANCE < n_samples:
+            _prefetch_row(
+                data, indices, indptr, n_features, sparse, order[i + _PREFETCH_DISTANCE]
+            )
         if skip[s]:
             continue
         if sparse:
@@ -344,23 +347,7 @@ def perceptron_epoch(
         else:
             start = s * n_features
             end = start + n_features
-        if lookahead:
-            if pos >= n_dots:
-                block = _LOOKAHEAD if streak >= _LOOKAHEAD else 1
-                n_dots = 0
-                k = i
-                while k < n_samples and n_dots < block:
-                    if not skip[order[k]]:
-                        rows[n_dots] = order[k]
-                        n_dots += 1
-                    k += 1
-                _raw_dots_block(w, data, n_features, rows, dots, n_dots)
-                pos = 0
-            raw = dots[pos]
-            pos += 1
-            streak += 1
-        else:
-            raw = _raw_dot(w, data, indices, start, end, sparse)
+        raw = _raw_dot(w, data, indices, start, end, sparse)
         p = _to_dtype(buf, raw * state[WSCALE]) + intercept
 
         yi = y[s]
@@ -373,8 +360,9 @@ def perceptron_epoch(
             update = eta * yi  # -eta * dloss, dloss = -y
         if track_norms:
             objective += alpha * (
-                (1 - l1_ratio) * 0.5 * np.float64(_to_dtype(buf, np.sqrt(state[SQ_NORM])))
-                ** 2
+                (1 - l1_ratio)
+                * 0.5
+                * np.float64(_to_dtype(buf, np.sqrt(state[SQ_NORM]))) ** 2
                 + l1_ratio * np.float64(_to_dtype(buf, state[L1_NORM]))
             )
         if yi > 0.0:
@@ -390,8 +378,6 @@ def perceptron_epoch(
                 state[L1_NORM] *= abs(shrink_c)
             if state[WSCALE] < reset_threshold:
                 reset_wscale(w, aw, state, average > 0)
-                n_dots = 0
-                streak = 0
         c = _to_dtype(buf, update)
         if update != 0.0:
             _add(
@@ -406,8 +392,6 @@ def perceptron_epoch(
                 track_norms,
                 state,
             )
-            n_dots = 0
-            streak = 0
         if fit_intercept and update != 0:
             intercept += update * intercept_decay
         if 0 < average <= t:
@@ -425,7 +409,9 @@ def perceptron_epoch(
             average_intercept += (intercept - average_intercept) / (t - average + 1)
         if has_l1:
             state[U] += l1_ratio * eta * alpha
-            _l1_truncate(w, q, data, indices, start, end, sparse, state[U], state[WSCALE])
+            _l1_truncate(
+                w, q, data, indices, start, end, sparse, state[U], state[WSCALE]
+            )
         t += 1
     state[INTERCEPT] = intercept
     state[AVERAGE_INTERCEPT] = average_intercept

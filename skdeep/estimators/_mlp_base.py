@@ -392,6 +392,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _publish(self, layout, params, history, optimizer, out_activation):
         """Commit the result of a successful fit to the estimator's attributes."""
         self.coefs_, self.intercepts_ = layout.views(params)
+        self._params = params
         self.n_layers_ = len(layout.layer_units)
         self.n_outputs_ = layout.layer_units[-1]
         self.out_activation_ = out_activation
@@ -423,8 +424,21 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             X = X.astype(dtype)
         units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
         layout = DenseLayout(units, self.activation, self.out_activation_)
-        params = layout.pack(self.coefs_, self.intercepts_, dtype)
+        params = getattr(self, "_params", None)
+        if not layout.is_packed_in(params, self.coefs_, self.intercepts_):
+            # coefs_ or intercepts_ were replaced by the user: pack them again.
+            params = layout.pack(self.coefs_, self.intercepts_, dtype)
         return network_output(layout, params, KernelInput.from_validated(X))
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        params = state.get("_params")
+        if params is not None and "coefs_" in state:
+            # Pickling copies views apart; make coefs_/intercepts_ views again.
+            units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
+            layout = DenseLayout(units, self.activation, self.out_activation_)
+            if params.shape[0] == layout.n_params:
+                self.coefs_, self.intercepts_ = layout.views(params)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -6,7 +6,6 @@ from numbers import Integral, Real
 import numpy as np
 import scipy.sparse as sp
 from joblib import Parallel, delayed
-from scipy.linalg import get_blas_funcs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import StratifiedShuffleSplit
@@ -148,9 +147,10 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
     ``coef_`` is float32 then, as in scikit-learn.
 
     Deliberate differences from scikit-learn: negative sample weights are
-    rejected; a fit that fails leaves the fitted model untouched; with
-    ``average``, later :meth:`partial_fit` calls continue from the non-averaged
-    intercept (scikit-learn loses it after the first call).
+    rejected; a fit that fails leaves the fitted model untouched; ``coef_init`` is
+    copied, not trained in place; with ``average``, later :meth:`partial_fit` calls
+    continue from the non-averaged intercept (scikit-learn loses it after the
+    first call).
 
     References
     ----------
@@ -312,7 +312,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             incremental=True,
         )
 
-    def _fit(self, X, y, classes, sample_weight, coef_init, intercept_init, incremental):
+    def _fit(
+        self, X, y, classes, sample_weight, coef_init, intercept_init, incremental
+    ):
         """Validate, train on copies, and only then publish the fitted attributes."""
         saved = {
             k: self.__dict__[k]
@@ -331,7 +333,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         self.__dict__.update(fitted)
         return self
 
-    def _train(self, X, y, classes, sample_weight, coef_init, intercept_init, incremental):
+    def _train(
+        self, X, y, classes, sample_weight, coef_init, intercept_init, incremental
+    ):
         first_call = not (incremental and hasattr(self, "classes_"))
         dtype = [np.float64, np.float32]
         if not first_call:
@@ -371,9 +375,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                 "The number of classes has to be greater than one; got "
                 f"{n_classes} class"
             )
-        class_weight = compute_class_weight(
-            self.class_weight, classes=all_classes, y=y
-        )
+        class_weight = compute_class_weight(self.class_weight, classes=all_classes, y=y)
         sample_weight = _check_sample_weight(
             sample_weight,
             X,
@@ -388,7 +390,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         # Starting point: copies, so that a failing fit changes nothing.
         if not incremental and self.warm_start and hasattr(self, "coef_"):
             coef_init = self.coef_ if coef_init is None else coef_init
-            intercept_init = self.intercept_ if intercept_init is None else intercept_init
+            intercept_init = (
+                self.intercept_ if intercept_init is None else intercept_init
+            )
         if incremental and not first_call:
             if n_features != self._standard_coef.shape[1]:
                 raise ValueError(
@@ -459,15 +463,12 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         n_iter = max(n_iters)
         t_new = t + n_iter * n_samples
 
-        if (
-            not incremental
-            and self.tol is not None
-            and n_iter == self.max_iter
-        ):
+        if not incremental and self.tol is not None and n_iter == self.max_iter:
             warnings.warn(
                 "Maximum number of iteration reached before convergence. Consider "
                 "increasing max_iter to improve the fit.",
                 ConvergenceWarning,
+                stacklevel=3,
             )
 
         fitted = {
@@ -533,8 +534,9 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
             float(intercept[0]), float(avg_intercept[0]) if averaging else 0.0
         )
         state[kernels.T] = t
-        state[kernels.SQ_NORM] = float(np.dot(w, w))
-        state[kernels.L1_NORM] = float(np.abs(w).sum())
+        with np.errstate(over="ignore"):
+            state[kernels.SQ_NORM] = float(np.dot(w, w))
+            state[kernels.L1_NORM] = float(np.abs(w).sum())
         penalty = _PENALTIES[self.penalty]
         q = np.zeros_like(w) if penalty in (1, 3) else np.zeros(0, dtype=w.dtype)
         aw_buf = aw if averaging else np.zeros(0, dtype=w.dtype)
@@ -607,7 +609,7 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
                 if self.verbose:
                     print(f"Convergence after {epoch + 1} epochs")
                 break
-        _fold_wscale(w, aw_buf, state, averaging)
+        kernels.reset_wscale(w, aw_buf, state, averaging)
         intercept[0] = state[kernels.INTERCEPT]
         if averaging:
             avg_intercept[0] = state[kernels.AVERAGE_INTERCEPT]
@@ -718,20 +720,3 @@ def _accuracy(X, y, sample_weight, w, intercept):
     scores = safe_sparse_dot(X, w.reshape(1, -1).T, dense_output=True) + intercept
     pred = np.where(scores.ravel() > 0, 1.0, -1.0)
     return float(np.average(pred == y, weights=sample_weight))
-
-
-def _fold_wscale(w, aw, state, averaging):
-    """Fold ``wscale`` into ``w`` and the averaging scalars into ``aw``, in place.
-
-    The same BLAS calls as sklearn's ``WeightVector.reset_wscale`` (``axpy`` and
-    ``scal`` may use fused multiply-adds, which the kernels do not), so the final
-    averaged weights match scikit-learn's to the last bit.
-    """
-    axpy, scal = get_blas_funcs(("axpy", "scal"), (w,))
-    if averaging:
-        axpy(w, aw, a=state[kernels.AVERAGE_A])
-        scal(1.0 / state[kernels.AVERAGE_B], aw)
-        state[kernels.AVERAGE_A] = 0.0
-        state[kernels.AVERAGE_B] = 1.0
-    scal(state[kernels.WSCALE], w)
-    state[kernels.WSCALE] = 1.0

@@ -6,6 +6,7 @@ The parameter vector holds every layer's weight matrix (row-major, shape
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -57,7 +58,13 @@ class DenseLayout:
         return 0
 
     def table(self) -> np.ndarray:
-        """The int64 layer table, one row per layer, columns ``codes.COL_*``."""
+        """The int64 layer table, one row per layer, columns ``codes.COL_*``.
+
+        Cached per layout and read-only, so repeated predictions do not rebuild it.
+        """
+        return _cached_table(self)
+
+    def _build_table(self) -> np.ndarray:
         table = np.zeros((self.n_layers, codes.N_TABLE_COLUMNS), dtype=np.int64)
         w_offset, b_offset, unit_offset = 0, self.n_weights, 0
         for i in range(self.n_layers):
@@ -77,7 +84,14 @@ class DenseLayout:
             w_offset += n_in * n_out
             b_offset += n_out
             unit_offset += n_out
+        table.flags.writeable = False
         return table
+
+    def is_packed_in(self, params, coefs, intercepts) -> bool:
+        """True when ``coefs`` and ``intercepts`` are still views into ``params``."""
+        return params is not None and all(
+            a.base is params for a in (*coefs, *intercepts)
+        )
 
     def views(self, params: np.ndarray) -> tuple[list, list]:
         """``(coefs, intercepts)``: lists of views into ``params``."""
@@ -123,3 +137,8 @@ class DenseLayout:
             coefs.append(random_state.uniform(-bound, bound, (fan_in, fan_out)))
             intercepts.append(random_state.uniform(-bound, bound, fan_out))
         return self.pack(coefs, intercepts, dtype)
+
+
+@lru_cache(maxsize=64)
+def _cached_table(layout: DenseLayout) -> np.ndarray:
+    return layout._build_table()

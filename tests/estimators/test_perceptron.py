@@ -1,0 +1,369 @@
+"""Tests of skdeep's PerceptronClassifier against scikit-learn's Perceptron."""
+
+import doctest
+import pickle
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from sklearn.datasets import load_iris, make_classification
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.linear_model import Perceptron, SGDClassifier
+from sklearn.model_selection import GridSearchCV
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils._param_validation import InvalidParameterError
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import skdeep.estimators.perceptron as perceptron_module
+from skdeep._kernels import perceptron as kernels
+from skdeep.estimators.perceptron import PerceptronClassifier
+
+PENALTIES = [None, "l2", "l1", "elasticnet"]
+EXPECTED_FAILED_CHECKS = {
+    # the same two as sklearn's own Perceptron (PER_ESTIMATOR_XFAIL_CHECKS)
+    "check_sample_weight_equivalence_on_dense_data": (
+        "sample_weight is not equivalent to removing/repeating samples: an SGD "
+        "pass over a repeated sample makes two updates, a weighted one makes one."
+    ),
+    "check_sample_weight_equivalence_on_sparse_data": (
+        "sample_weight is not equivalent to removing/repeating samples."
+    ),
+}
+AVERAGED_EXPECTED_FAILED_CHECKS = {
+    **EXPECTED_FAILED_CHECKS,
+    "check_class_weight_classifiers": (
+        "with class weights 1000 vs 0.0001 the average keeps the early iterates' "
+        "bias; sklearn's SGDClassifier(loss='perceptron', average=True) fails it too."
+    ),
+}
+
+
+def _expected_failed_checks(estimator):
+    if estimator.average:
+        return AVERAGED_EXPECTED_FAILED_CHECKS
+    return EXPECTED_FAILED_CHECKS
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _warm_kernels():
+    kernels.precompile()
+
+
+def _iris():
+    return load_iris(return_X_y=True)
+
+
+def _multiclass():
+    return make_classification(
+        n_samples=300, n_features=10, n_informative=5, n_classes=3, random_state=0
+    )
+
+
+def _binary():
+    return make_classification(n_samples=300, n_features=10, random_state=1)
+
+
+DATASETS = {"iris": _iris, "multiclass": _multiclass, "binary": _binary}
+
+
+def _quiet_fit(est, X, y, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return est.fit(X, y, **kw)
+
+
+# --------------------------------------------------------------- sklearn's checks
+@parametrize_with_checks(
+    [PerceptronClassifier(), PerceptronClassifier(average=True)],
+    expected_failed_checks=_expected_failed_checks,
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)
+
+
+# ------------------------------------------------------------- fidelity to sklearn
+@pytest.mark.parametrize("dataset", sorted(DATASETS))
+@pytest.mark.parametrize("penalty", PENALTIES)
+@pytest.mark.parametrize("shuffle", [False, True])
+def test_same_model_as_sklearn(dataset, penalty, shuffle):
+    X, y = DATASETS[dataset]()
+    params = dict(penalty=penalty, alpha=0.01, shuffle=shuffle, max_iter=30)
+    ref = _quiet_fit(Perceptron(**params), X, y)
+    ours = _quiet_fit(PerceptronClassifier(**params), X, y)
+    np.testing.assert_allclose(ours.coef_, ref.coef_, rtol=1e-10, atol=1e-12)
+    np.testing.assert_allclose(ours.intercept_, ref.intercept_, rtol=1e-10)
+    assert ours.n_iter_ == ref.n_iter_
+    assert ours.t_ == ref.t_
+    np.testing.assert_array_equal(ours.predict(X), ref.predict(X))
+    np.testing.assert_allclose(
+        ours.decision_function(X), ref.decision_function(X), rtol=1e-10, atol=1e-10
+    )
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+@pytest.mark.parametrize("average", [True, 50])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_averaged_same_model_as_sgd_classifier(penalty, average, sparse, dtype):
+    X, y = _multiclass()
+    X = X.astype(dtype)
+    X = sp.csr_matrix(X) if sparse else X
+    params = dict(penalty=penalty, alpha=0.01, average=average, max_iter=20)
+    ref = SGDClassifier(
+        loss="perceptron", learning_rate="constant", eta0=1.0, random_state=0, **params
+    )
+    ref = _quiet_fit(ref, X, y)
+    ours = _quiet_fit(PerceptronClassifier(**params), X, y)
+    assert ours.coef_.dtype == ref.coef_.dtype == dtype
+    # float32 too: the kernels round where sklearn's float32 Cython rounds
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+
+
+@pytest.mark.parametrize("penalty", PENALTIES)
+def test_sparse_and_float32_same_as_sklearn(penalty):
+    X, y = _iris()
+    for X_in in (sp.csr_matrix(X), X.astype(np.float32)):
+        params = dict(penalty=penalty, alpha=0.01, max_iter=15)
+        ref = _quiet_fit(Perceptron(**params), X_in, y)
+        ours = _quiet_fit(PerceptronClassifier(**params), X_in, y)
+        assert ours.coef_.dtype == ref.coef_.dtype
+        np.testing.assert_array_equal(ours.coef_, ref.coef_)
+        np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(early_stopping=True),
+        dict(early_stopping=True, penalty="l2", alpha=1e-3),
+        dict(class_weight="balanced"),
+        dict(class_weight={0: 2.0, 1: 1.0, 2: 0.5}),
+        dict(fit_intercept=False, penalty="elasticnet"),
+        dict(eta0=0.1, tol=None, max_iter=7),
+    ],
+)
+def test_options_same_as_sklearn(params):
+    X, y = _multiclass()
+    sample_weight = np.random.RandomState(0).rand(len(y))
+    for target in (y, (y == 0).astype(int)):
+        ref = _quiet_fit(Perceptron(**params), X, target, sample_weight=sample_weight)
+        ours = _quiet_fit(
+            PerceptronClassifier(**params), X, target, sample_weight=sample_weight
+        )
+        np.testing.assert_array_equal(ours.coef_, ref.coef_)
+        np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+        assert ours.n_iter_ == ref.n_iter_
+
+
+def test_partial_fit_warm_start_and_init_same_as_sklearn():
+    X, y = _multiclass()
+    ref, ours = Perceptron(penalty="l2"), PerceptronClassifier(penalty="l2")
+    for k in range(3):
+        part = slice(100 * k, 100 * (k + 1))
+        ref.partial_fit(X[part], y[part], classes=[0, 1, 2])
+        ours.partial_fit(X[part], y[part], classes=[0, 1, 2])
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    assert ours.t_ == ref.t_
+
+    ref = _quiet_fit(Perceptron(warm_start=True, max_iter=3), X, y)
+    ours = _quiet_fit(PerceptronClassifier(warm_start=True, max_iter=3), X, y)
+    _quiet_fit(ref, X, y)
+    _quiet_fit(ours, X, y)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+
+    # sklearn trains coef_init in place, so each model gets its own copy
+    ref = _quiet_fit(Perceptron(), X, y, coef_init=np.ones((3, 10)))
+    coef_init = np.ones((3, 10))
+    ours = _quiet_fit(PerceptronClassifier(), X, y, coef_init=coef_init)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    np.testing.assert_array_equal(coef_init, 1.0)  # ours leaves it untouched
+
+
+def test_n_jobs_gives_identical_model():
+    X, y = _multiclass()
+    one = _quiet_fit(PerceptronClassifier(n_jobs=1), X, y)
+    two = _quiet_fit(PerceptronClassifier(n_jobs=2), X, y)
+    np.testing.assert_array_equal(one.coef_, two.coef_)
+    np.testing.assert_array_equal(one.intercept_, two.intercept_)
+
+
+def test_deterministic_random_state():
+    X, y = _multiclass()
+    a = _quiet_fit(PerceptronClassifier(random_state=7), X, y)
+    b = _quiet_fit(PerceptronClassifier(random_state=7), X, y)
+    c = _quiet_fit(PerceptronClassifier(random_state=8), X, y)
+    assert a.coef_.tobytes() == b.coef_.tobytes()
+    assert a.coef_.tobytes() != c.coef_.tobytes()
+
+
+def test_averaged_at_least_as_accurate_on_noisy_labels():
+    X, y = make_classification(
+        n_samples=3000, n_features=20, n_informative=10, flip_y=0.2, random_state=0
+    )  # flip_y=0.2 reassigns 20% of labels at random: about 10% are wrong
+    X_tr, y_tr, X_te, y_te = X[:2000], y[:2000], X[2000:], y[2000:]
+    plain, averaged = [], []
+    for seed in range(3):
+        params = dict(random_state=seed, max_iter=20, tol=None)
+        plain.append(PerceptronClassifier(**params).fit(X_tr, y_tr).score(X_te, y_te))
+        model = PerceptronClassifier(average=True, **params).fit(X_tr, y_tr)
+        averaged.append(model.score(X_te, y_te))
+    assert np.mean(averaged) >= np.mean(plain)
+
+
+# ---------------------------------------------------------------- sklearn tooling
+def test_grid_search_pipeline_and_pickle():
+    X, y = _iris()
+    grid = GridSearchCV(
+        PerceptronClassifier(max_iter=20),
+        {"eta0": [0.1, 1.0], "penalty": [None, "l2"], "alpha": [1e-4, 1e-2]},
+        cv=3,
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        grid.fit(X, y)
+    assert grid.best_score_ > 0.6
+
+    pipe = make_pipeline(StandardScaler(), PerceptronClassifier()).fit(X, y)
+    assert pipe.score(X, y) > 0.8
+
+    model = PerceptronClassifier(average=True).fit(X, y)
+    clone = pickle.loads(pickle.dumps(model))
+    np.testing.assert_array_equal(clone.predict(X), model.predict(X))
+    np.testing.assert_array_equal(clone.coef_, model.coef_)
+
+
+def test_pandas_input_and_feature_names():
+    X, y = _iris()
+    frame = pd.DataFrame(X, columns=["a", "b", "c", "d"])
+    model = PerceptronClassifier().fit(frame, pd.Series(y))
+    np.testing.assert_array_equal(model.feature_names_in_, ["a", "b", "c", "d"])
+    ref = PerceptronClassifier().fit(X, y)
+    np.testing.assert_array_equal(model.predict(frame), ref.predict(X))
+
+
+def test_densify_sparsify_and_string_labels():
+    X, y = _iris()
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    model = PerceptronClassifier().fit(X, labels)
+    dense_pred = model.predict(X)
+    assert set(dense_pred) <= set(labels)
+    model.sparsify()
+    assert sp.issparse(model.coef_)
+    np.testing.assert_array_equal(model.predict(X), dense_pred)
+    model.partial_fit(X, labels)  # training continues from the dense weights
+    model.densify()
+    assert isinstance(model.coef_, np.ndarray)
+
+
+# ------------------------------------------------------------------ bad input
+@pytest.mark.parametrize(
+    "make_input, error",
+    [
+        (lambda X, y: (np.where(X > 5, np.nan, X), y), ValueError),
+        (lambda X, y: (np.where(X > 5, np.inf, X), y), ValueError),
+        (lambda X, y: (X[:, 0], y), ValueError),
+        (lambda X, y: (X[:0], y[:0]), ValueError),
+        (lambda X, y: (X.astype(str).astype(object) + "x", y), ValueError),
+        (lambda X, y: (X, np.zeros_like(y)), ValueError),
+        (lambda X, y: (X, y[:-1]), ValueError),
+    ],
+    ids=["nan", "inf", "1d", "empty", "strings", "one-class", "y-length"],
+)
+def test_bad_input_raises_and_keeps_fitted_model(make_input, error):
+    X, y = _iris()
+    model = PerceptronClassifier().fit(X, y)
+    before = model.predict(X).copy(), model.coef_.copy(), model.n_features_in_
+    bad_X, bad_y = make_input(X, y)
+    with pytest.raises(error):
+        model.fit(bad_X, bad_y)
+    np.testing.assert_array_equal(model.predict(X), before[0])
+    np.testing.assert_array_equal(model.coef_, before[1])
+    assert model.n_features_in_ == before[2]
+
+
+def test_bad_sample_weight_and_feature_count():
+    X, y = _iris()
+    model = PerceptronClassifier().fit(X, y)
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match="Negative values"):
+        model.fit(X, y, sample_weight=-np.ones(len(y)))
+    with pytest.raises(ValueError):
+        model.fit(X, y, sample_weight=np.ones(3))
+    with pytest.raises(ValueError, match="features"):
+        model.predict(X[:, :3])
+    with pytest.raises(ValueError, match="class"):
+        model.fit(X[:, :3], np.zeros_like(y))  # fails after n_features_in_ reset
+    np.testing.assert_array_equal(model.coef_, coef)
+    assert model.n_features_in_ == 4
+    model.predict(X)
+
+
+def test_non_finite_training_raises_before_publishing():
+    X, y = _iris()
+    model = PerceptronClassifier().fit(X, y)
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match="overflow"):
+        model.set_params(eta0=1e308).fit(X, y)
+    np.testing.assert_array_equal(model.coef_, coef)
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(penalty="l3"),
+        dict(alpha=-1.0),
+        dict(l1_ratio=1.5),
+        dict(max_iter=0),
+        dict(eta0=0.0),
+        dict(tol=-1.0),
+        dict(validation_fraction=1.0),
+        dict(n_iter_no_change=0),
+        dict(class_weight="auto"),
+        dict(average=-1),
+    ],
+)
+def test_invalid_hyperparameters(params):
+    X, y = _iris()
+    with pytest.raises(InvalidParameterError):
+        PerceptronClassifier(**params).fit(X, y)
+
+
+def test_partial_fit_errors():
+    X, y = _iris()
+    with pytest.raises(ValueError, match="classes must be passed"):
+        PerceptronClassifier().partial_fit(X, y)
+    with pytest.raises(ValueError, match="early_stopping"):
+        PerceptronClassifier(early_stopping=True).partial_fit(X, y, classes=[0, 1, 2])
+    with pytest.raises(ValueError, match="balanced"):
+        PerceptronClassifier(class_weight="balanced").partial_fit(
+            X, y, classes=[0, 1, 2]
+        )
+
+
+# -------------------------------------------------------------------- kernels
+def _python_xorshift_shuffle(order, seed):
+    """Slow reference: sklearn's ``SequentialDataset.shuffle`` step by step."""
+    order = list(order)
+    for i in range(len(order) - 1):
+        seed ^= (seed << 13) & 0xFFFFFFFF
+        seed ^= seed >> 17
+        seed ^= (seed << 5) & 0xFFFFFFFF
+        j = i + (seed % 2147483648) % (len(order) - i)
+        order[i], order[j] = order[j], order[i]
+    return order
+
+
+def test_shuffle_kernel_matches_reference():
+    order = np.arange(57, dtype=np.int32)
+    expected = _python_xorshift_shuffle(order, 123456789)
+    kernels.xorshift_shuffle(order, 123456789)
+    np.testing.assert_array_equal(order, expected)
+
+
+def test_docstring_examples():
+    result = doctest.testmod(perceptron_module, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
