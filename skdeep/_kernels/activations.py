@@ -19,8 +19,8 @@ exp         e^z                 (output layer only; paired with Poisson)
 """
 
 import numpy as np
-from numba import njit
 
+from skdeep._kernels._jit import kernel
 from skdeep._kernels.codes import (
     EXP,
     LEAKY_RELU,
@@ -32,7 +32,7 @@ from skdeep._kernels.codes import (
 )
 
 
-@njit(cache=True)
+@kernel
 def activate(Z, code):
     """Apply activation ``code`` to the 2-D array ``Z`` in place."""
     n, m = Z.shape
@@ -76,7 +76,7 @@ def activate(Z, code):
     # IDENTITY: nothing to do.
 
 
-@njit(cache=True)
+@kernel
 def activation_backward(A, delta, code):
     """Multiply ``delta`` in place by the derivative of activation ``code`` at ``A``.
 

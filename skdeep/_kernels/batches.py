@@ -5,10 +5,10 @@ Dense ``X`` is a C-contiguous 2-D array. Sparse ``X`` arrives as the three CSR a
 placeholder); only one batch at a time is ever densified.
 """
 
-from numba import njit
+from skdeep._kernels._jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def gather_rows(X, data, indices, indptr, is_sparse, rows, out):
     """Write ``X[rows]`` densely into ``out`` of shape (len(rows), n_features)."""
     n, d = out.shape
@@ -26,7 +26,7 @@ def gather_rows(X, data, indices, indptr, is_sparse, rows, out):
                 out[r, j] = X[row, j]
 
 
-@njit(cache=True)
+@kernel
 def gather_targets(Y, sw, rows, Y_out, sw_out):
     """Write ``Y[rows]`` into ``Y_out`` and ``sw[rows]`` into ``sw_out``."""
     n, k = Y_out.shape

@@ -7,10 +7,11 @@ Matrix products go through ``np.dot`` with an output array, which calls BLAS.
 """
 
 import numpy as np
-from numba import njit
+
+from skdeep._kernels._jit import kernel
 
 
-@njit(cache=True)
+@kernel
 def dense_forward(X, W, b, Z):
     """Write ``Z = X @ W + b``."""
     np.dot(X, W, Z)
@@ -20,7 +21,7 @@ def dense_forward(X, W, b, Z):
             Z[i, j] += b[j]
 
 
-@njit(cache=True)
+@kernel
 def dense_backward(X, W, delta, dW, db, dX, need_dX):
     """Write ``dW = X^T delta``, ``db = delta.sum(0)`` and, if ``need_dX``,
     ``dX = delta @ W^T``."""

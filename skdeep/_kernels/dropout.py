@@ -5,12 +5,11 @@ write ``mask = keep / (1 - p)`` and ``Y = A * mask``; at predict time dropout is
 identity, so no rescaling is needed there. Backward: ``dA = dY * mask``.
 """
 
-from numba import njit
-
+from skdeep._kernels._jit import kernel
 from skdeep._kernels.rng import next_uniform
 
 
-@njit(cache=True)
+@kernel
 def dropout_forward(A, rate, rng, mask, out):
     """Draw a fresh ``mask`` from ``rng`` and write ``out = A * mask``."""
     n, m = A.shape
@@ -24,7 +23,7 @@ def dropout_forward(A, rate, rng, mask, out):
             out[i, j] = A[i, j] * mask[i, j]
 
 
-@njit(cache=True)
+@kernel
 def dropout_backward(delta, mask):
     """Multiply ``delta`` in place by the stored ``mask``."""
     n, m = delta.shape

@@ -1,14 +1,14 @@
 """Prediction: the forward pass over any number of rows, in bounded chunks."""
 
 import numpy as np
-from numba import njit
 
+from skdeep._kernels._jit import kernel
 from skdeep._kernels.batches import gather_rows
 from skdeep._kernels.codes import COL_N_IN, COL_N_OUT
 from skdeep._kernels.network import forward
 
 
-@njit(cache=True)
+@kernel
 def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
                     total_units, aux_units, chunk, out):  # fmt: skip
     """Write the network's output for the rows ``rows`` of ``X`` into ``out``.

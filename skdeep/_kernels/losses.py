@@ -25,8 +25,8 @@ the dtype, as scikit-learn does, so a saturated output never gives ``log(0)``.
 """
 
 import numpy as np
-from numba import njit
 
+from skdeep._kernels._jit import kernel
 from skdeep._kernels.codes import (
     BINARY_CROSSENTROPY,
     CATEGORICAL_CROSSENTROPY,
@@ -34,7 +34,7 @@ from skdeep._kernels.codes import (
 )
 
 
-@njit(cache=True)
+@kernel
 def loss_sum(Y, P, sw, code):
     """Return ``sum_i sw[i] * loss_i(Y[i], P[i])`` as a float64."""
     n, k = P.shape
@@ -70,7 +70,7 @@ def loss_sum(Y, P, sw, code):
     return total
 
 
-@njit(cache=True)
+@kernel
 def output_delta(Y, P, sw, delta):
     """Write the output gradient ``delta = (P - Y) * sw[:, None]``."""
     n, k = P.shape

@@ -13,8 +13,8 @@ kernels.
 """
 
 import numpy as np
-from numba import njit
 
+from skdeep._kernels._jit import kernel
 from skdeep._kernels.activations import activate, activation_backward
 from skdeep._kernels.codes import (
     COL_ACTIVATION,
@@ -33,7 +33,7 @@ from skdeep._kernels.dropout import dropout_backward, dropout_forward
 from skdeep._kernels.losses import output_delta
 
 
-@njit(cache=True)
+@kernel
 def unit_view(buf, table, layer, n, capacity):
     """The ``(n, n_out)`` block of ``buf`` that holds ``layer``'s units."""
     m = table[layer, COL_N_OUT]
@@ -41,7 +41,7 @@ def unit_view(buf, table, layer, n, capacity):
     return buf[start : start + n * m].reshape((n, m))
 
 
-@njit(cache=True)
+@kernel
 def weight_view(params, table, layer):
     """The ``(n_in, n_out)`` weight matrix of dense ``layer`` inside ``params``."""
     n_in = table[layer, COL_N_IN]
@@ -50,14 +50,14 @@ def weight_view(params, table, layer):
     return params[start : start + n_in * n_out].reshape((n_in, n_out))
 
 
-@njit(cache=True)
+@kernel
 def bias_view(params, table, layer):
     """The bias vector of ``layer`` inside ``params``."""
     start = table[layer, COL_B_OFFSET]
     return params[start : start + table[layer, COL_B_SIZE]]
 
 
-@njit(cache=True)
+@kernel
 def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropped,
             aux, aux_int):  # fmt: skip
     """Propagate the batch ``X`` (n, n_features) through every layer.
@@ -92,7 +92,7 @@ def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropp
     return inp
 
 
-@njit(cache=True)
+@kernel
 def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks,
              dropped, aux, aux_int):  # fmt: skip
     """Back-propagate the canonical output gradient ``(P - Y) * sw``.
@@ -113,7 +113,7 @@ def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks
                   dropped, aux, aux_int, X, False)  # fmt: skip
 
 
-@njit(cache=True)
+@kernel
 def backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
                   dropped, aux, aux_int, d_input, need_d_input):  # fmt: skip
     """Back-propagate a gradient already written at the top of the network.
@@ -163,32 +163,37 @@ def backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
         delta = d_inp
 
 
-@njit(cache=True)
+@kernel
 def squared_weight_norm(params, table):
     """``sum over layers of ||W||_F^2`` (biases are not penalised)."""
     total = 0.0
     for layer in range(table.shape[0]):
         start = table[layer, COL_W_OFFSET]
-        for i in range(start, start + table[layer, COL_W_SIZE]):
-            total += params[i] * params[i]
+        weights = params[start : start + table[layer, COL_W_SIZE]]
+        total += np.dot(weights, weights)
     return total
 
 
-@njit(cache=True)
+@kernel
 def finish_gradient(grad, params, table, alpha, sw_sum):
     """Turn a raw gradient into the gradient of the mean loss plus L2 penalty:
     ``dW = (dW + alpha W) / sw_sum`` and ``db = db / sw_sum``."""
+    # Loops run over slices from index 0 so Numba can drop negative-index
+    # handling and LLVM can vectorize them.
     for layer in range(table.shape[0]):
         w_start = table[layer, COL_W_OFFSET]
-        for i in range(w_start, w_start + table[layer, COL_W_SIZE]):
-            grad[i] += alpha * params[i]
-            grad[i] /= sw_sum
+        w_stop = w_start + table[layer, COL_W_SIZE]
+        dW = grad[w_start:w_stop]
+        W = params[w_start:w_stop]
+        for i in range(dW.shape[0]):
+            dW[i] = (dW[i] + alpha * W[i]) / sw_sum
         b_start = table[layer, COL_B_OFFSET]
-        for i in range(b_start, b_start + table[layer, COL_B_SIZE]):
-            grad[i] /= sw_sum
+        db = grad[b_start : b_start + table[layer, COL_B_SIZE]]
+        for i in range(db.shape[0]):
+            db[i] = db[i] / sw_sum
 
 
-@njit(cache=True)
+@kernel
 def all_finite(values):
     """True when no entry of the 1-D array ``values`` is NaN or infinite."""
     for i in range(values.shape[0]):

@@ -14,8 +14,8 @@ call updates every layer. The formulas (gamma = learning rate, g = gradient):
 """
 
 import numpy as np
-from numba import njit
 
+from skdeep._kernels._jit import kernel
 from skdeep._kernels.codes import (
     ADAGRAD,
     ADAM,
@@ -29,7 +29,7 @@ from skdeep._kernels.codes import (
 )
 
 
-@njit(cache=True)
+@kernel
 def apply_update(params, grad, state1, state2, step, solver, hyper):
     """Apply one update of rule ``solver`` to ``params``.
 

@@ -8,7 +8,8 @@ internal generator, thread count or version.
 """
 
 import numpy as np
-from numba import njit
+
+from skdeep._kernels._jit import kernel
 
 
 def new_rng_state(random_state: np.random.RandomState) -> np.ndarray:
@@ -17,7 +18,7 @@ def new_rng_state(random_state: np.random.RandomState) -> np.ndarray:
     return np.array([(seed[0] << np.uint64(31)) ^ seed[1]], dtype=np.uint64)
 
 
-@njit(cache=True)
+@kernel
 def next_uint64(state):
     """Advance ``state`` and return the next 64-bit output (SplitMix64)."""
     state[0] += np.uint64(0x9E3779B97F4A7C15)
@@ -27,13 +28,13 @@ def next_uint64(state):
     return z ^ (z >> np.uint64(31))
 
 
-@njit(cache=True)
+@kernel
 def next_uniform(state):
     """Next float64 uniform in [0, 1) with 53 random bits."""
     return np.float64(next_uint64(state) >> np.uint64(11)) * (1.0 / 9007199254740992.0)
 
 
-@njit(cache=True)
+@kernel
 def next_normal(state):
     """Next standard normal draw (Box-Muller, one of the pair)."""
     u1 = next_uniform(state)

@@ -6,8 +6,8 @@ inside :func:`train_epoch`; Python is only entered between epochs.
 """
 
 import numpy as np
-from numba import njit
 
+from skdeep._kernels._jit import kernel
 from skdeep._kernels.batches import gather_rows, gather_targets
 from skdeep._kernels.codes import COL_N_IN, COL_N_OUT
 from skdeep._kernels.losses import loss_sum
@@ -21,7 +21,7 @@ from skdeep._kernels.network import (
 from skdeep._kernels.optimizers import apply_update
 
 
-@njit(cache=True)
+@kernel
 def train_epoch(
     X, data, indices, indptr, is_sparse, Y, sw, order, batch_size,
     params, grad, table, rates, alpha, loss_code,
@@ -69,7 +69,7 @@ def train_epoch(
     return total, n_total, all_finite(params)
 
 
-@njit(cache=True)
+@kernel
 def full_loss_and_gradient(
     X, data, indices, indptr, is_sparse, Y, sw, chunk,
     params, grad, chunk_grad, table, alpha, loss_code,

@@ -192,8 +192,10 @@ def check_conv2d_buffers(
     h_out, w_out = out.shape[2:]
     if h_out < 1 or w_out < 1:
         raise ValueError("out must have a non-empty spatial size.")
-    # The last window must start inside the padded image (bottom padding < kh).
-    if (h_out - 1) * stride - pad_top > h - 1 or (w_out - 1) * stride - pad_left > w - 1:
+    # The last window must start inside the image or its top/left padding.
+    last_row = (h_out - 1) * stride - pad_top
+    last_col = (w_out - 1) * stride - pad_left
+    if last_row > h - 1 or last_col > w - 1:
         raise ValueError("out is too large for the input, stride and padding.")
     k = c_in * kh * kw
     if cols.ndim != 3 or cols.shape[0] < 1 or cols.shape[1:] != (k, h_out * w_out):

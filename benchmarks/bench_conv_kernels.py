@@ -1,0 +1,204 @@
+"""Time the conv2d kernels (forward + backward) against numpy im2col and torch.
+
+Usage: python benchmarks/bench_conv_kernels.py [--repeat 30] [--dtype float32]
+
+Two LeNet-like layers ('valid' padding, stride 1, batch 128): 1->8 channels on
+28x28 with a 5x5 kernel and 8->16 channels on 12x12 with a 5x5 kernel. For each,
+the skdeep kernels run with 1 and 2 Numba threads and two scratch layouts (one
+im2col slot per sample, ``S = N``, or one per thread, ``S = threads``); the plain
+numpy reference (whole-batch im2col + one GEMM) and, if importable,
+``torch.nn.functional.conv2d`` run with 1 and 2 BLAS/torch threads. BLAS is pinned
+to one thread around the Numba kernels (as the estimators do during fit).
+
+Reported: median ms of forward, backward (dW, db and dX) and their total, the
+GFLOP/s of that total, and the best (minimum) forward + backward time with its
+GFLOP/s (on a shared machine the 2-thread medians are dominated by preemption).
+Flops: 2*N*C_out*H_out*W_out*C_in*kh*kw per pass, three passes (forward, dW, dX).
+Compile time is excluded (one warm-up call).
+"""
+
+import argparse
+import time
+
+import numba
+import numpy as np
+import scipy.linalg.cython_blas  # noqa: F401  (load scipy's BLAS before pinning it)
+from numpy.lib.stride_tricks import sliding_window_view
+from threadpoolctl import threadpool_limits
+
+from skdeep._kernels.conv2d import conv2d_backward, conv2d_forward
+from skdeep.network.conv_shapes import check_conv2d_buffers, conv2d_output_shape
+
+LAYERS = [
+    # (N, C_in, C_out, H, W, k)
+    (128, 1, 8, 28, 28, 5),
+    (128, 8, 16, 12, 12, 5),
+]
+
+
+def _median_ms(fn, repeat):
+    """Median and minimum wall time of ``fn()`` in ms, after one warm-up call."""
+    fn()  # warm-up (compile, caches)
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * float(np.median(times)), 1e3 * float(np.min(times))
+
+
+def numpy_forward(X, W, b, pad, out_hw):
+    """Whole-batch im2col + one GEMM (stride 1). Returns (out, cols)."""
+    n = X.shape[0]
+    c_out, _, kh, kw = W.shape
+    h_out, w_out = out_hw
+    Xp = np.pad(X, ((0, 0), (0, 0), pad[0], pad[1]))
+    win = sliding_window_view(Xp, (kh, kw), axis=(2, 3))[:, :, :h_out, :w_out]
+    cols = win.transpose(0, 2, 3, 1, 4, 5).reshape(n * h_out * w_out, -1)
+    out = cols @ W.reshape(c_out, -1).T + b
+    return out.reshape(n, h_out, w_out, c_out).transpose(0, 3, 1, 2), cols
+
+
+def numpy_backward(X, W, delta, cols, pad):
+    """Backward of :func:`numpy_forward`: (dW, db, dX)."""
+    n, c_in, h, w = X.shape
+    c_out, _, kh, kw = W.shape
+    h_out, w_out = delta.shape[2:]
+    d2 = delta.transpose(0, 2, 3, 1).reshape(-1, c_out)
+    dW = (d2.T @ cols).reshape(W.shape)
+    db = d2.sum(axis=0)
+    dcols = (d2 @ W.reshape(c_out, -1)).reshape(n, h_out, w_out, c_in, kh, kw)
+    dXp = np.zeros((n, c_in, h + sum(pad[0]), w + sum(pad[1])), X.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            dXp[:, :, p : p + h_out, q : q + w_out] += dcols[..., p, q].transpose(
+                0, 3, 1, 2
+            )
+    dX = dXp[:, :, pad[0][0] : pad[0][0] + h, pad[1][0] : pad[1][0] + w]
+    return dW, db, dX
+
+
+def bench_layer(layer, dtype, repeat, torch):
+    n, c_in, c_out, h, w, k = layer
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((n, c_in, h, w)).astype(dtype)
+    W = (0.1 * rng.standard_normal((c_out, c_in, k, k))).astype(dtype)
+    b = rng.standard_normal(c_out).astype(dtype)
+    h_out, w_out, pad_top, pad_left = conv2d_output_shape(h, w, k, 1, "valid")
+    kk = c_in * k * k
+    delta = rng.standard_normal((n, c_out, h_out, w_out)).astype(dtype)
+    flops = 3 * 2 * n * c_out * h_out * w_out * kk
+    out = np.empty((n, c_out, h_out, w_out), dtype)
+    dW, db, dX = np.empty_like(W), np.empty_like(b), np.empty_like(X)
+    dW_part = np.empty((n, *W.shape), dtype)
+    db_part = np.empty((n, c_out), dtype)
+
+    print(
+        f"\n{c_in}->{c_out} ch, {h}x{w}, k{k}, batch {n}, {np.dtype(dtype).name}, "
+        f"'valid' -> {h_out}x{w_out}  ({flops / 1e9:.3f} GFLOP fwd+bwd)"
+    )
+    header = ("variant", "fwd ms", "bwd ms", "total", "GFLOP/s", "best ms", "GFLOP/s")
+    print("  {:44s} {:>8s} {:>8s} {:>8s} {:>8s} {:>8s} {:>8s}".format(*header))
+
+    def row(name, fwd, bwd):
+        total = fwd[0] + bwd[0]
+        best = fwd[1] + bwd[1]
+        print(
+            f"  {name:44s} {fwd[0]:8.2f} {bwd[0]:8.2f} {total:8.2f} "
+            f"{flops / total / 1e6:8.1f} {best:8.2f} {flops / best / 1e6:8.1f}"
+        )
+
+    saved = numba.get_num_threads()
+    max_threads = min(2, numba.config.NUMBA_NUM_THREADS)
+    try:
+        with threadpool_limits(1, user_api="blas"):
+            for threads in range(1, max_threads + 1):
+                numba.set_num_threads(threads)
+                for slots_name, slots in (("S=N", n), ("S=threads", threads)):
+                    cols = np.empty((slots, kk, h_out * w_out), dtype)
+                    check_conv2d_buffers(
+                        X, W, b, 1, pad_top, pad_left, out, cols, delta, dW, db,
+                        dX, dW_part, db_part,
+                    )  # fmt: skip
+
+                    def fwd(cols=cols):
+                        conv2d_forward(X, W, b, 1, pad_top, pad_left, out, cols)
+
+                    def bwd(cols=cols, need_dX=True):
+                        conv2d_backward(
+                            X, W, delta, 1, pad_top, pad_left, dW, db, dX,
+                            need_dX, cols, dW_part, db_part,
+                        )  # fmt: skip
+
+                    f_ms = _median_ms(fwd, repeat)
+                    b_ms = _median_ms(bwd, repeat)
+                    row(f"skdeep numba, {threads} thread(s), {slots_name}", f_ms, b_ms)
+                    if c_in == 1 and slots == n:
+                        nb_ms = _median_ms(lambda: bwd(need_dX=False), repeat)[0]
+                        print(f"  {'  (backward without dX)':44s} {'':8s} {nb_ms:8.2f}")
+    finally:
+        numba.set_num_threads(saved)
+
+    # Cross-check the numpy reference against the kernels (same math).
+    pad = ((0, 0), (0, 0))
+    ref_out, _ = numpy_forward(X, W, b, pad, (h_out, w_out))
+    conv2d_forward(X, W, b, 1, 0, 0, out, np.empty((n, kk, h_out * w_out), dtype))
+    tol = 1e-3 if dtype == np.float32 else 1e-10
+    np.testing.assert_allclose(out, ref_out, rtol=tol, atol=tol)
+
+    for threads in range(1, max_threads + 1):
+        with threadpool_limits(threads, user_api="blas"):
+            _, np_cols = numpy_forward(X, W, b, pad, (h_out, w_out))
+            f_ms = _median_ms(
+                lambda: numpy_forward(X, W, b, pad, (h_out, w_out)), repeat
+            )
+            b_ms = _median_ms(
+                lambda np_cols=np_cols: numpy_backward(X, W, delta, np_cols, pad),
+                repeat,
+            )
+            row(f"numpy im2col, {threads} BLAS thread(s)", f_ms, b_ms)
+
+    if torch is None:
+        print("  torch conv2d: skipped (torch not importable)")
+        return
+    F = torch.nn.functional
+    tX = torch.from_numpy(X).requires_grad_(True)
+    tW = torch.from_numpy(W).requires_grad_(True)
+    tb = torch.from_numpy(b).requires_grad_(True)
+    tdelta = torch.from_numpy(delta)
+    for threads in range(1, max_threads + 1):
+        torch.set_num_threads(threads)
+
+        def t_fwd():
+            F.conv2d(tX, tW, tb)
+
+        def t_total():
+            tX.grad = tW.grad = tb.grad = None
+            F.conv2d(tX, tW, tb).backward(tdelta)
+
+        f_ms = _median_ms(t_fwd, repeat)
+        total_ms = _median_ms(t_total, repeat)
+        bwd_ms = (total_ms[0] - f_ms[0], total_ms[1] - f_ms[1])
+        row(f"torch conv2d, {threads} thread(s)", f_ms, bwd_ms)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=30)
+    parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    args = parser.parse_args()
+    try:
+        import torch
+    except ImportError:
+        torch = None
+    print(
+        f"numba {numba.__version__}, numpy {np.__version__}, "
+        f"threading layer after first call shown below, repeat={args.repeat}"
+    )
+    for layer in LAYERS:
+        bench_layer(layer, np.dtype(args.dtype).type, args.repeat, torch)
+    print(f"\nnumba threading layer: {numba.threading_layer()}")
+
+
+if __name__ == "__main__":
+    main()
