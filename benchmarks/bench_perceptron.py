@@ -1,8 +1,9 @@
 """Fit time of skdeep's PerceptronClassifier against scikit-learn's Perceptron.
 
 Both run in this one process, alternating A/B per repeat, with BLAS and Numba pinned
-to one thread. Compile time is measured first (cold: empty Numba cache directory)
-and excluded from the timed runs by a warm-up fit.
+to one thread; the multiclass workload also times both with ``n_jobs=2`` (one-vs-rest
+problems on two threads). Compile time is measured first (cold: empty Numba cache
+directory) and excluded from the timed runs by a warm-up fit.
 
 Usage: python benchmarks/bench_perceptron.py [--repeats 5] [--n-samples 100000]
 """
@@ -97,6 +98,13 @@ def main() -> None:
                 ),
                 "sklearn SGD average": lambda c=common: _sgd_average(c),
             }
+            if n_classes > 2:  # one-vs-rest problems on 2 threads, both libraries
+                variants["sklearn n_jobs=2"] = lambda c=common: Perceptron(
+                    n_jobs=2, **c
+                )
+                variants["skdeep n_jobs=2"] = lambda c=common: PerceptronClassifier(
+                    n_jobs=2, **c
+                )
             times = {k: [] for k in variants}
             scores = {}
             for make in variants.values():  # warm-up: compile / load excluded
@@ -129,6 +137,14 @@ def main() -> None:
             f"{scores['skdeep']:.4f} | {med['skdeep average']:.3f} | "
             f"{scores['skdeep average']:.4f} | {med['sklearn SGD average']:.3f} |"
         )
+    for workload, med, _, scores in rows:
+        if "skdeep n_jobs=2" in med:
+            ref, ours = med["sklearn n_jobs=2"], med["skdeep n_jobs=2"]
+            print(
+                f"\n{workload}, n_jobs=2 (threads): sklearn {ref:.3f} s, skdeep "
+                f"{ours:.3f} s, ratio {ref / ours:.2f}, acc "
+                f"{scores['sklearn n_jobs=2']:.4f} / {scores['skdeep n_jobs=2']:.4f}"
+            )
     print()
     for workload, _, spread, _ in rows:
         text = ", ".join(f"{k} {lo:.3f}-{hi:.3f}" for k, (lo, hi) in spread.items())

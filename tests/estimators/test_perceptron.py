@@ -135,6 +135,24 @@ def test_sparse_and_float32_same_as_sklearn(penalty):
         np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
 
 
+@pytest.mark.parametrize("n_samples", [4, 12, 13, 40])
+@pytest.mark.parametrize("sparse", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_shuffled_prefetch_boundaries_same_as_sklearn(n_samples, sparse, dtype):
+    # the kernel prefetches the sample visited 12 steps later; fewer samples than
+    # that, exactly that many and a few more must all give sklearn's model
+    X, y = make_classification(n_samples=n_samples, n_features=6, random_state=3)
+    X = X.astype(dtype)
+    X = sp.csr_matrix(X) if sparse else X
+    sample_weight = np.random.RandomState(0).rand(n_samples)
+    params = dict(penalty="l1", alpha=0.01, max_iter=5, tol=None)
+    ref = _quiet_fit(Perceptron(**params), X, y, sample_weight=sample_weight)
+    ours = _quiet_fit(PerceptronClassifier(**params), X, y, sample_weight=sample_weight)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    # sklearn's binary intercept_ stays float64 for float32 X; ours has X's dtype
+    np.testing.assert_array_equal(ours.intercept_, ref.intercept_.astype(dtype))
+
+
 @pytest.mark.parametrize(
     "params",
     [
