@@ -30,8 +30,12 @@ ADAM = 1
 ADAGRAD = 2
 RMSPROP = 3
 
-# Layer kinds in the layer table.
+# Layer kinds in the layer table. Spatial layers (convolution, pooling) read and
+# write channels-first images: a layer's (n, C*H*W) block of the flat buffers IS
+# the (n, C, H, W) tensor, so flattening before a dense layer is free.
 DENSE = 0
+CONV2D = 1  # weights (C_out, C_in, kh, kw), bias (C_out,)
+MAXPOOL2D = 2  # window and stride COL_KERNEL_H, no parameters
 
 # Columns of the integer layer table (one row per layer). Every layer reads
 # ``n_in`` values per row and writes ``n_out``; its weights are the ``w_size`` values

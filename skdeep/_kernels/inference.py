@@ -10,13 +10,17 @@ from skdeep._kernels.network import forward
 
 @kernel
 def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
-                    total_units, aux_units, chunk, out):  # fmt: skip
+                    total_units, aux_units, chunk, out,
+                    conv_scratch=None):  # fmt: skip
     """Write the network's output for the rows ``rows`` of ``X`` into ``out``.
 
     Rows are processed ``chunk`` at a time, so memory beyond ``X`` and ``out`` is
     ``chunk * (n_features + total_units + aux_units)`` values whatever the number of
     rows. All
-    buffers are local, so concurrent calls on one model are safe.
+    buffers are local, so concurrent calls on one model are safe (a network with
+    convolution or pooling layers also takes ``conv_scratch``, which the caller
+    allocates per call; its ``parts`` may be empty, see
+    :mod:`skdeep._kernels.spatial`).
     """
     n_total = out.shape[0]
     d = table[0, COL_N_IN]
@@ -34,7 +38,7 @@ def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
         xb = xbuf[: n * d].reshape((n, d))
         gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
         P = forward(xb, params, table, capacity, acts, no_rates, False, no_rng, acts,
-                    acts, aux, aux_int)  # fmt: skip
+                    acts, aux, aux_int, conv_scratch)  # fmt: skip
         for i in range(n):
             for j in range(k):
                 out[start + i, j] = P[i, j]

@@ -10,6 +10,11 @@ allocated per batch.
 The parameter vector holds every layer's weights first, then every layer's biases
 (scikit-learn's ``_pack`` order), so L-BFGS can hand its iterate straight to the
 kernels.
+
+Convolution and pooling layers (:mod:`skdeep._kernels.spatial`) run only when the
+trailing ``conv_scratch`` argument is given. Numba prunes a branch on ``arg is not
+None`` when the argument is omitted (typed None), so a dense-only call never
+compiles the (parallel, costly to compile) convolution kernels.
 """
 
 import numpy as np
@@ -31,6 +36,7 @@ from skdeep._kernels.codes import (
 from skdeep._kernels.dense import dense_backward, dense_forward
 from skdeep._kernels.dropout import dropout_backward, dropout_forward
 from skdeep._kernels.losses import output_delta
+from skdeep._kernels.spatial import spatial_backward, spatial_forward
 
 
 @kernel
@@ -59,13 +65,14 @@ def bias_view(params, table, layer):
 
 @kernel
 def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropped,
-            aux, aux_int):  # fmt: skip
+            aux, aux_int, conv_scratch=None):  # fmt: skip
     """Propagate the batch ``X`` (n, n_features) through every layer.
 
     Writes each layer's activations into ``acts``. When ``training`` is true and a
     hidden layer has a positive dropout rate, its dropped-out copy goes to
     ``dropped`` (mask in ``masks``) and feeds the next layer. Returns the output
-    activations (a view into ``acts``).
+    activations (a view into ``acts``). Networks with convolution or pooling layers
+    need ``conv_scratch`` (see :mod:`skdeep._kernels.spatial`).
     """
     n = X.shape[0]
     n_layers = table.shape[0]
@@ -80,6 +87,10 @@ def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropp
                 bias_view(params, table, layer),
                 Z,
             )
+        if conv_scratch is not None:
+            if kind != DENSE:
+                spatial_forward(inp, Z, params, table, layer, capacity, aux_int,
+                                conv_scratch)  # fmt: skip
         activate(Z, table[layer, COL_ACTIVATION])
         if training and layer < n_layers - 1 and rates[layer] > 0.0:
             D = unit_view(dropped, table, layer, n, capacity)
@@ -94,7 +105,7 @@ def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropp
 
 @kernel
 def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks,
-             dropped, aux, aux_int):  # fmt: skip
+             dropped, aux, aux_int, conv_scratch=None):  # fmt: skip
     """Back-propagate the canonical output gradient ``(P - Y) * sw``.
 
     Must follow :func:`forward` on the same batch. Writes the raw gradient
@@ -110,12 +121,13 @@ def backward(X, Y, sw, params, grad, table, capacity, acts, deltas, rates, masks
         unit_view(deltas, table, last, n, capacity),
     )
     backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
-                  dropped, aux, aux_int, X, False)  # fmt: skip
+                  dropped, aux, aux_int, X, False, conv_scratch)  # fmt: skip
 
 
 @kernel
 def backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
-                  dropped, aux, aux_int, d_input, need_d_input):  # fmt: skip
+                  dropped, aux, aux_int, d_input, need_d_input,
+                  conv_scratch=None):  # fmt: skip
     """Back-propagate a gradient already written at the top of the network.
 
     ``deltas`` must hold, in the last layer's block, the gradient of the loss with
@@ -151,6 +163,10 @@ def backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
                 d_inp,
                 need,
             )
+        if conv_scratch is not None:
+            if kind != DENSE:
+                spatial_backward(inp, delta, d_inp, need, params, grad, table, layer,
+                                 capacity, aux_int, conv_scratch)  # fmt: skip
         if layer > 0:
             below = layer - 1
             if rates[below] > 0.0:

@@ -27,6 +27,7 @@ def train_epoch(
     params, grad, table, rates, alpha, loss_code,
     solver, hyper, step, state1, state2, rng,
     xbuf, ybuf, swbuf, acts, deltas, masks, dropped, aux, aux_int,
+    conv_scratch=None,
 ):  # fmt: skip
     """Run one epoch over the rows ``order`` in batches of ``batch_size``.
 
@@ -38,6 +39,8 @@ def train_epoch(
     ``batch_loss * batch_rows`` (scikit-learn's accumulation), the number of rows
     processed, and false if a loss or a parameter became non-finite, in which case
     the epoch stopped at that batch and ``params`` must be restored by the caller.
+    Networks with convolution or pooling layers need ``conv_scratch`` (see
+    :mod:`skdeep._kernels.spatial`).
     """
     n_total = order.shape[0]
     d = table[0, COL_N_IN]
@@ -53,7 +56,7 @@ def train_epoch(
         gather_rows(X, data, indices, indptr, is_sparse, rows, xb)
         gather_targets(Y, sw, rows, yb, swb)
         P = forward(xb, params, table, batch_size, acts, rates, True, rng, masks,
-                    dropped, aux, aux_int)  # fmt: skip
+                    dropped, aux, aux_int, conv_scratch)  # fmt: skip
         sw_sum = 0.0
         for i in range(n):
             sw_sum += swb[i]
@@ -62,7 +65,7 @@ def train_epoch(
         if not np.isfinite(batch_loss):
             return total, start, False
         backward(xb, yb, swb, params, grad, table, batch_size, acts, deltas, rates,
-                 masks, dropped, aux, aux_int)  # fmt: skip
+                 masks, dropped, aux, aux_int, conv_scratch)  # fmt: skip
         finish_gradient(grad, params, table, alpha, sw_sum)
         apply_update(params, grad, state1, state2, step, solver, hyper)
         total += batch_loss * n
@@ -73,7 +76,7 @@ def train_epoch(
 def full_loss_and_gradient(
     X, data, indices, indptr, is_sparse, Y, sw, chunk,
     params, grad, chunk_grad, table, alpha, loss_code,
-    xbuf, ybuf, swbuf, acts, deltas, aux, aux_int,
+    xbuf, ybuf, swbuf, acts, deltas, aux, aux_int, conv_scratch=None,
 ):  # fmt: skip
     """Loss and gradient over all rows, in chunks of ``chunk`` rows (no dropout).
 
@@ -98,12 +101,12 @@ def full_loss_and_gradient(
         gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
         gather_targets(Y, sw, rows[start:stop], yb, swb)
         P = forward(xb, params, table, chunk, acts, no_rates, False, no_rng, acts,
-                    acts, aux, aux_int)  # fmt: skip
+                    acts, aux, aux_int, conv_scratch)  # fmt: skip
         for i in range(n):
             sw_sum += swb[i]
         total += loss_sum(yb, P, swb, loss_code)
         backward(xb, yb, swb, params, chunk_grad, table, chunk, acts, deltas,
-                 no_rates, acts, acts, aux, aux_int)  # fmt: skip
+                 no_rates, acts, acts, aux, aux_int, conv_scratch)  # fmt: skip
         grad += chunk_grad
     finish_gradient(grad, params, table, alpha, sw_sum)
     return total / sw_sum + 0.5 * alpha * squared_weight_norm(params, table) / sw_sum

@@ -5,7 +5,6 @@ from numbers import Integral, Real
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
@@ -172,6 +171,33 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
     def _effective_sample_weight(self, sample_weight, y):
         return sample_weight
 
+    def _build_layout(self, n_features, n_outputs, out_activation):
+        """The network to train: a dense stack here; the CNNs build a ConvLayout."""
+        return DenseLayout(
+            (n_features, *self._hidden_sizes(), n_outputs),
+            self.activation,
+            out_activation,
+        )
+
+    def _fitted_layout(self):
+        """The layout of the fitted network, rebuilt from ``coefs_``."""
+        units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
+        return DenseLayout(units, self.activation, self.out_activation_)
+
+    def _check_architecture(self, hidden):
+        """Refuse a warm start or partial_fit whose architecture changed."""
+        if len(self.coefs_) != len(hidden) + 1 or any(
+            c.shape[1] != h for c, h in zip(self.coefs_, hidden)
+        ):
+            raise ValueError(
+                "hidden_layer_sizes changed since the model was fitted; fit it "
+                "again without warm_start to change the architecture."
+            )
+
+    def _layer_dropout_rates(self, layout, rates):
+        """Dropout rate of every layer of ``layout`` (one per table row)."""
+        return rates
+
     def _stratify(self, Y):
         return None
 
@@ -255,16 +281,9 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             out_activation = self._out_activation(Y)
         else:
             out_activation = self.out_activation_
-            if len(self.coefs_) != len(hidden) + 1 or any(
-                c.shape[1] != h for c, h in zip(self.coefs_, hidden)
-            ):
-                raise ValueError(
-                    "hidden_layer_sizes changed since the model was fitted; fit it "
-                    "again without warm_start to change the architecture."
-                )
-        layout = DenseLayout(
-            (n_features, *hidden, n_outputs), self.activation, out_activation
-        )
+            self._check_architecture(hidden)
+        layout = self._build_layout(n_features, n_outputs, out_activation)
+        rates = self._layer_dropout_rates(layout, rates)
         if first_pass:
             params = layout.glorot_init(random_state, dtype)
             history = TrainingHistory.fresh(self.early_stopping)
@@ -362,6 +381,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         n_samples = Y.shape[0]
         if not self.early_stopping:
             return np.arange(n_samples, dtype=np.int64), None
+        from sklearn.model_selection import train_test_split  # slow import
+
         train_rows, val_rows = train_test_split(
             np.arange(n_samples, dtype=np.int64),
             random_state=random_state,
@@ -422,8 +443,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         dtype = self.coefs_[0].dtype
         if X.dtype != dtype:
             X = X.astype(dtype)
-        units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
-        layout = DenseLayout(units, self.activation, self.out_activation_)
+        layout = self._fitted_layout()
         params = getattr(self, "_params", None)
         if not layout.is_packed_in(params, self.coefs_, self.intercepts_):
             # coefs_ or intercepts_ were replaced by the user: pack them again.
@@ -435,8 +455,7 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         params = state.get("_params")
         if params is not None and "coefs_" in state:
             # Pickling copies views apart; make coefs_/intercepts_ views again.
-            units = (self.coefs_[0].shape[0], *(c.shape[1] for c in self.coefs_))
-            layout = DenseLayout(units, self.activation, self.out_activation_)
+            layout = self._fitted_layout()
             if params.shape[0] == layout.n_params:
                 self.coefs_, self.intercepts_ = layout.views(params)
 

@@ -2,7 +2,6 @@
 
 import numpy as np
 from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.metrics import accuracy_score, r2_score
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.metaestimators import available_if
@@ -164,6 +163,8 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         return self._label_binarizer.inverse_transform(Y_val)
 
     def _score_function(self, y_true, y_pred, sample_weight=None):
+        from sklearn.metrics import accuracy_score  # slow import
+
         return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
 
     # ----------------------------------------------------------- public API
@@ -378,6 +379,8 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         return self._output_to_prediction(Y_val)
 
     def _score_function(self, y_true, y_pred, sample_weight=None):
+        from sklearn.metrics import r2_score  # slow import
+
         return r2_score(y_true, y_pred, sample_weight=sample_weight)
 
     @_fit_context(prefer_skip_nested_validation=True)

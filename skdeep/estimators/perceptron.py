@@ -8,7 +8,6 @@ import scipy.sparse as sp
 from joblib import Parallel, delayed
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import StratifiedShuffleSplit
 from sklearn.utils import check_random_state, compute_class_weight
 from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
@@ -493,6 +492,8 @@ class PerceptronClassifier(ClassifierMixin, BaseEstimator):
         mask = np.zeros(n_samples, dtype=np.uint8)
         if not self.early_stopping:
             return mask
+        from sklearn.model_selection import StratifiedShuffleSplit  # slow import
+
         cv = StratifiedShuffleSplit(
             test_size=self.validation_fraction, random_state=self.random_state
         )

@@ -15,11 +15,16 @@ def network_output(layout, params, data: KernelInput, rows=None):
     all rows), with parameters ``params``.
 
     Returns an array of shape ``(len(rows), n_outputs)`` in the parameters' dtype.
+    Layouts with convolution layers get their forward-only scratch and may bound
+    the chunk further (``layout.predict_chunk``).
     """
     table = layout.table()
     if rows is None:
         rows = np.arange(data.n_rows, dtype=np.int64)
     out = np.empty((rows.shape[0], table[-1, codes.COL_N_OUT]), dtype=params.dtype)
+    chunk = getattr(layout, "predict_chunk", PREDICT_CHUNK)
+    scratch = layout.conv_scratch(0, params.dtype)
+    extra = () if scratch is None else (scratch,)
     if rows.shape[0]:
         predict_forward(
             *data.arrays(),
@@ -28,7 +33,8 @@ def network_output(layout, params, data: KernelInput, rows=None):
             table,
             layout.total_units,
             layout.aux_units,
-            PREDICT_CHUNK,
+            chunk,
             out,
+            *extra,
         )
     return out

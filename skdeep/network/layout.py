@@ -57,6 +57,11 @@ class DenseLayout:
         """Per-row slots of the auxiliary kernel buffers (dense layers need none)."""
         return 0
 
+    def conv_scratch(self, capacity: int, dtype):
+        """Scratch of the convolution layers: None, a dense network has none (and
+        kernels called without it never compile the convolution branches)."""
+        return None
+
     def table(self) -> np.ndarray:
         """The int64 layer table, one row per layer, columns ``codes.COL_*``.
 

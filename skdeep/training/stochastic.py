@@ -21,7 +21,6 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.utils import shuffle as sklearn_shuffle
 
 from skdeep._kernels import codes
 from skdeep._kernels.rng import new_rng_state
@@ -66,43 +65,34 @@ def run_stochastic(
     train_rows: np.ndarray,
     validate: Callable | None,
     incremental: bool,
+    run_epoch: Callable | None = None,
 ) -> None:
     """Train ``params`` of ``layout``'s network in place; ``optimizer`` and
     ``history`` are updated in place.
 
     ``train_rows`` are the rows of ``data`` to train on (the rest is the validation
     set); ``validate(params)`` returns ``(score, loss)`` on the validation set.
+    ``run_epoch(order, params, hyper, optimizer)`` runs one compiled epoch over the
+    rows ``order`` and returns ``(loss_total, n_done, finite)``; by default it is
+    the MLP's :func:`~skdeep._kernels.training.train_epoch` (other models, such as
+    the autoencoders, pass their own and may leave ``Y``, ``sample_weight`` and
+    ``layout`` as None).
     """
-    table = layout.table()
+    if run_epoch is None:
+        run_epoch = _mlp_epoch(data, Y, sample_weight, layout, params, config,
+                               random_state)  # fmt: skip
     n_train = train_rows.shape[0]
-    batch = config.batch_size
-    n_features = int(table[0, codes.COL_N_IN])
-    n_outputs = Y.shape[1]
-    dtype = params.dtype
-    xbuf = np.empty(batch * n_features, dtype=dtype)
-    ybuf = np.empty(batch * n_outputs, dtype=dtype)
-    swbuf = np.empty(batch, dtype=dtype)
-    acts = np.empty(batch * layout.total_units, dtype=dtype)
-    aux = np.empty(batch * layout.aux_units, dtype=dtype)
-    aux_int = np.empty(batch * layout.aux_units, dtype=np.int64)
-    deltas = np.empty_like(acts)
-    uses_dropout = bool(np.any(config.dropout_rates > 0))
-    masks = np.empty_like(acts) if uses_dropout else acts[:0]
-    dropped = np.empty_like(acts) if uses_dropout else acts[:0]
-    # Only draw the dropout stream when needed, so fits without dropout consume the
-    # random state exactly as scikit-learn does.
-    rng = new_rng_state(random_state) if uses_dropout else np.zeros(1, np.uint64)
-    grad = np.empty_like(params)
     snapshot = optimizer.copy()
     params_snapshot = np.empty_like(params)
     best_params = params.copy()
-    solver_code = codes.SOLVER_CODES[optimizer.solver]
     sample_idx = np.arange(n_train, dtype=np.int64)
     history.n_iter = 0
     try:
         for _ in range(config.max_iter):
             if config.shuffle:
-                sample_idx = sklearn_shuffle(sample_idx, random_state=random_state)
+                # In place, with the draws of sklearn.utils.shuffle (which permutes
+                # by random_state.shuffle of an arange) at a fifth of its cost.
+                random_state.shuffle(sample_idx)
             order = train_rows[sample_idx]
             params_snapshot[:] = params
             snapshot = optimizer.copy()
@@ -113,13 +103,7 @@ def run_stochastic(
                 config.beta_2,
                 config.epsilon,
             )
-            total, _, finite = train_epoch(
-                *data.arrays(), Y, sample_weight, order, batch,
-                params, grad, table, config.dropout_rates, config.alpha,
-                config.loss_code, solver_code, hyper, optimizer.step,
-                optimizer.state1, optimizer.state2, rng,
-                xbuf, ybuf, swbuf, acts, deltas, masks, dropped, aux, aux_int,
-            )  # fmt: skip
+            total, _, finite = run_epoch(order, params, hyper, optimizer)
             if not finite:
                 params[:] = params_snapshot
                 _restore(optimizer, snapshot)
@@ -176,6 +160,45 @@ def run_stochastic(
         )
     if config.early_stopping:
         params[:] = best_params
+
+
+def _mlp_epoch(data, Y, sample_weight, layout, params, config, random_state):
+    """The MLP's epoch runner: work buffers allocated once per fit, and a closure
+    over :func:`~skdeep._kernels.training.train_epoch`."""
+    table = layout.table()
+    batch = config.batch_size
+    n_features = int(table[0, codes.COL_N_IN])
+    n_outputs = Y.shape[1]
+    dtype = params.dtype
+    xbuf = np.empty(batch * n_features, dtype=dtype)
+    ybuf = np.empty(batch * n_outputs, dtype=dtype)
+    swbuf = np.empty(batch, dtype=dtype)
+    acts = np.empty(batch * layout.total_units, dtype=dtype)
+    aux = np.empty(batch * layout.aux_units, dtype=dtype)
+    aux_int = np.empty(batch * layout.aux_units, dtype=np.int64)
+    deltas = np.empty_like(acts)
+    uses_dropout = bool(np.any(config.dropout_rates > 0))
+    masks = np.empty_like(acts) if uses_dropout else acts[:0]
+    dropped = np.empty_like(acts) if uses_dropout else acts[:0]
+    # Only draw the dropout stream when needed, so fits without dropout consume the
+    # random state exactly as scikit-learn does.
+    rng = new_rng_state(random_state) if uses_dropout else np.zeros(1, np.uint64)
+    grad = np.empty_like(params)
+    # Convolution scratch only for networks that have convolution layers: a dense
+    # network calls train_epoch without it, which keeps conv code out of its compile.
+    scratch = layout.conv_scratch(batch, dtype)
+    extra = () if scratch is None else (scratch,)
+
+    def run_epoch(order, params, hyper, optimizer):
+        return train_epoch(
+            *data.arrays(), Y, sample_weight, order, batch,
+            params, grad, table, config.dropout_rates, config.alpha,
+            config.loss_code, codes.SOLVER_CODES[optimizer.solver], hyper,
+            optimizer.step, optimizer.state1, optimizer.state2, rng,
+            xbuf, ybuf, swbuf, acts, deltas, masks, dropped, aux, aux_int, *extra,
+        )  # fmt: skip
+
+    return run_epoch
 
 
 def _restore(optimizer: OptimizerState, snapshot: OptimizerState) -> None:

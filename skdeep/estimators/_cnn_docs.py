@@ -1,0 +1,188 @@
+"""Parameter and attribute documentation shared by CNNClassifier and CNNRegressor."""
+
+INPUT_RULES = """\
+**Input shape.** ``X`` may be 2-D ``(n_samples, C*H*W)`` (images flattened
+channels-first, so scalers, pandas, pipelines and scikit-learn's checks work),
+3-D ``(n_samples, H, W)`` (one channel) or 4-D ``(n_samples, C, H, W)``. The
+image shape is, in order of precedence: ``input_shape`` when given (it must
+match X); the shape of 3-D/4-D ``X``; for 2-D ``X``, one square channel when
+``n_features`` is a perfect square, and otherwise a single-row image
+``1 x n_features``. Only in that last, inferred-from-2-D case are the kernel and
+pooling sizes clipped to each block's feature map, so that any number of
+features works (a 1-row image gets ``1 x k`` kernels and no pooling); otherwise a
+kernel larger than the image with ``padding='valid'`` or a pooling window larger
+than the feature map raises ``ValueError``.
+
+**Architecture.** One block per entry of ``filters``: convolution (``filters[i]``
+channels, ``kernel_size`` x ``kernel_size``, ``strides``, ``padding``) ->
+``activation`` -> max-pooling (``pool_size`` x ``pool_size``, stride
+``pool_size``, floor mode), then flatten (channels-first), then the dense layers
+``hidden_layer_sizes`` with ``activation``, then the output layer. ``dropout``
+applies to the flattened features and to each dense hidden layer during
+training. Weights are Glorot-uniform initialized (convolution fan-in
+``C_in*kh*kw``, fan-out ``C_out*kh*kw``).
+"""
+
+CNN_PARAMETERS = """\
+input_shape : tuple of (H, W) or (C, H, W), default=None
+    Shape of one image; None infers it from X (see the input-shape rule above).
+
+filters : array-like of int, default=(32, 64)
+    Number of output channels of each convolution block (one block per entry).
+
+kernel_size : int or array-like of int, default=3
+    Side of the square convolution kernels, for all blocks or one per block.
+
+strides : int or array-like of int, default=1
+    Convolution stride, for all blocks or one per block.
+
+padding : {'same', 'valid'}, default='same'
+    'same' pads with zeros so that the output has ``ceil(H / stride)`` rows
+    (odd padding pixel at the bottom/right); 'valid' does not pad.
+
+pool_size : int, array-like of int or None, default=2
+    Max-pooling window (and stride) after each block's activation; None or 1
+    for no pooling. One value for all blocks or one per block.
+
+hidden_layer_sizes : array-like of int, default=(128,)
+    Units of the dense layers between the flattened features and the output;
+    ``()`` connects the features to the output directly.
+
+activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+    Activation of the convolutions and of the dense hidden layers.
+
+solver : {'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+    The stochastic weight optimizer ('lbfgs' is not offered for CNNs).
+
+alpha : float, default=0.0001
+    Strength of the L2 penalty on all weights (not the biases), scaled as in
+    scikit-learn's MLP.
+
+batch_size : int or 'auto', default=64
+    Mini-batch size; 'auto' is ``min(200, n_samples)``. Small batches make
+    more updates per epoch, which suits the small image sets CNNs are used on.
+
+learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+    Learning-rate schedule, as in the MLPs.
+
+learning_rate_init : float, default=0.001
+    The initial learning rate.
+
+power_t : float, default=0.5
+    Exponent of the 'invscaling' schedule.
+
+max_iter : int, default=50
+    Maximum number of epochs.
+
+shuffle : bool, default=True
+    Whether to shuffle samples in each epoch.
+
+random_state : int, RandomState instance or None, default=None
+    Seeds weight initialization, the early-stopping split, shuffling and dropout
+    masks. The same seed and data give bit-identical weights, for any number of
+    Numba threads.
+
+tol : float, default=1e-4
+    Tolerance of the stopping criterion (as in the MLPs).
+
+verbose : bool, default=False
+    Print one line per epoch.
+
+warm_start : bool, default=False
+    Reuse the previous solution and optimizer state as the starting point of
+    the next fit (the architecture must not change).
+
+momentum : float, default=0.9
+    Momentum of 'sgd'.
+
+nesterovs_momentum : bool, default=True
+    Whether 'sgd' uses Nesterov's momentum.
+
+early_stopping : bool, default=False
+    Hold out ``validation_fraction`` of the data and stop when the validation
+    score stops improving; the best weights are restored.
+
+validation_fraction : float, default=0.1
+    Fraction of the training data held out for early stopping.
+
+beta_1 : float, default=0.9
+    Adam's first-moment decay.
+
+beta_2 : float, default=0.999
+    Adam's second-moment decay (also rmsprop's decay).
+
+epsilon : float, default=1e-8
+    Numerical-stability constant of adam, adagrad and rmsprop.
+
+n_iter_no_change : int, default=10
+    Number of epochs without improvement of more than ``tol`` before stopping.
+
+dropout : float, default=0.0
+    Inverted-dropout rate of the flattened features and of the dense hidden
+    layers during training; no dropout at predict time.
+
+lr_decay : float, default=0.95
+    Decay factor of the 'exponential' and 'step' schedules.
+
+lr_step_size : int, default=10
+    Epochs between decays of the 'step' schedule.
+"""
+
+CNN_ATTRIBUTES = """\
+input_shape_ : tuple of (C, H, W)
+    Shape of one input image.
+
+filters_ : list of ndarray of shape (C_out, C_in, kh, kw)
+    The learned convolution kernels of each block, input side first (views of
+    ``coefs_[:len(filters)]``; ``filters_[0][o, c]`` is the kernel that maps
+    input channel ``c`` to output channel ``o``, ready for ``plt.imshow``).
+
+coefs_ : list of ndarray
+    Weights of every layer with parameters: the convolution kernels
+    ``(C_out, C_in, kh, kw)`` first, then the dense matrices
+    ``(n_fan_in, n_fan_out)``. Views into one parameter vector.
+
+intercepts_ : list of ndarray of shape (n_fan_out,)
+    Bias of each layer with parameters (one per output channel for
+    convolutions).
+
+loss_ : float
+    The loss at the end of training (last epoch's mean loss including the L2
+    term).
+
+best_loss_ : float
+    Minimum training loss reached.
+
+loss_curve_ : list of float
+    Training loss per epoch.
+
+validation_scores_ : list of float or None
+    Validation score per epoch with early stopping, else None.
+
+validation_loss_curve_ : list of float or None
+    Validation loss per epoch with early stopping, else None.
+
+best_validation_score_ : float or None
+    Best validation score with early stopping, else None.
+
+t_ : int
+    Number of training samples seen by the solver.
+
+n_features_in_ : int
+    Number of features (``C*H*W``) seen during fit.
+
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Names of features seen during fit, when X has string feature names.
+
+n_iter_ : int
+    Number of epochs run by the last call.
+
+n_layers_ : int
+    Number of layers, input and output included (convolutions, poolings and
+    dense layers; flatten is free and not counted).
+
+n_outputs_ : int
+    Number of outputs.
+"""
