@@ -37,8 +37,8 @@ def predict_forward(X, data, indices, indptr, is_sparse, rows, params, table,
         n = stop - start
         xb = xbuf[: n * d].reshape((n, d))
         gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
-        P = forward(xb, params, table, capacity, acts, no_rates, False, no_rng, acts,
-                    acts, aux, aux_int, conv_scratch)  # fmt: skip
+        P = forward(xb, params, table, capacity, acts, no_rates, False, no_rng, None,
+                    None, aux, aux_int, conv_scratch)  # fmt: skip
         for i in range(n):
             for j in range(k):
                 out[start + i, j] = P[i, j]

@@ -92,14 +92,15 @@ def forward(X, params, table, capacity, acts, rates, training, rng, masks, dropp
                 spatial_forward(inp, Z, params, table, layer, capacity, aux_int,
                                 conv_scratch)  # fmt: skip
         activate(Z, table[layer, COL_ACTIVATION])
-        if training and layer < n_layers - 1 and rates[layer] > 0.0:
-            D = unit_view(dropped, table, layer, n, capacity)
-            dropout_forward(
-                Z, rates[layer], rng, unit_view(masks, table, layer, n, capacity), D
-            )
-            inp = D
-        else:
-            inp = Z
+        inp = Z
+        # Networks without dropout pass masks=None: Numba then prunes this branch,
+        # so their kernels never compile the dropout code.
+        if masks is not None:
+            if training and layer < n_layers - 1 and rates[layer] > 0.0:
+                D = unit_view(dropped, table, layer, n, capacity)
+                masks_view = unit_view(masks, table, layer, n, capacity)
+                dropout_forward(Z, rates[layer], rng, masks_view, D)
+                inp = D
     return inp
 
 
@@ -146,10 +147,10 @@ def backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
             need = need_d_input
         else:
             below = layer - 1
-            if rates[below] > 0.0:
-                inp = unit_view(dropped, table, below, n, capacity)
-            else:
-                inp = unit_view(acts, table, below, n, capacity)
+            inp = unit_view(acts, table, below, n, capacity)
+            if masks is not None:
+                if rates[below] > 0.0:
+                    inp = unit_view(dropped, table, below, n, capacity)
             d_inp = unit_view(deltas, table, below, n, capacity)
             need = True
         kind = table[layer, COL_KIND]
@@ -169,8 +170,9 @@ def backpropagate(X, params, grad, table, capacity, acts, deltas, rates, masks,
                                  capacity, aux_int, conv_scratch)  # fmt: skip
         if layer > 0:
             below = layer - 1
-            if rates[below] > 0.0:
-                dropout_backward(d_inp, unit_view(masks, table, below, n, capacity))
+            if masks is not None:
+                if rates[below] > 0.0:
+                    dropout_backward(d_inp, unit_view(masks, table, below, n, capacity))
             activation_backward(
                 unit_view(acts, table, below, n, capacity),
                 d_inp,

@@ -100,13 +100,13 @@ def full_loss_and_gradient(
         swb = swbuf[:n]
         gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
         gather_targets(Y, sw, rows[start:stop], yb, swb)
-        P = forward(xb, params, table, chunk, acts, no_rates, False, no_rng, acts,
-                    acts, aux, aux_int, conv_scratch)  # fmt: skip
+        P = forward(xb, params, table, chunk, acts, no_rates, False, no_rng, None,
+                    None, aux, aux_int, conv_scratch)  # fmt: skip
         for i in range(n):
             sw_sum += swb[i]
         total += loss_sum(yb, P, swb, loss_code)
         backward(xb, yb, swb, params, chunk_grad, table, chunk, acts, deltas,
-                 no_rates, acts, acts, aux, aux_int, conv_scratch)  # fmt: skip
+                 no_rates, None, None, aux, aux_int, conv_scratch)  # fmt: skip
         grad += chunk_grad
     finish_gradient(grad, params, table, alpha, sw_sum)
     return total / sw_sum + 0.5 * alpha * squared_weight_norm(params, table) / sw_sum

@@ -178,8 +178,9 @@ def _mlp_epoch(data, Y, sample_weight, layout, params, config, random_state):
     aux_int = np.empty(batch * layout.aux_units, dtype=np.int64)
     deltas = np.empty_like(acts)
     uses_dropout = bool(np.any(config.dropout_rates > 0))
-    masks = np.empty_like(acts) if uses_dropout else acts[:0]
-    dropped = np.empty_like(acts) if uses_dropout else acts[:0]
+    # Without dropout the kernels get None here and compile no dropout code.
+    masks = np.empty_like(acts) if uses_dropout else None
+    dropped = np.empty_like(acts) if uses_dropout else None
     # Only draw the dropout stream when needed, so fits without dropout consume the
     # random state exactly as scikit-learn does.
     rng = new_rng_state(random_state) if uses_dropout else np.zeros(1, np.uint64)
