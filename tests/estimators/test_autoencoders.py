@@ -18,7 +18,6 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skdeep.estimators._autoencoder_base as base_module
 from skdeep.estimators.autoencoders import (
@@ -88,32 +87,6 @@ def fitted(digits):
             AdversarialAutoencoder, X_train, n_components=2, max_iter=100, **sigmoid
         ),
     }
-
-
-# ------------------------------------------------------- scikit-learn's checks
-CHECKED = [
-    DenoisingAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_iter=20),
-    DenoisingAutoencoder(
-        n_components=3, hidden_layer_sizes=(6, 4), noise="salt_pepper", dropout=0.1,
-        solver="sgd", learning_rate_init=0.002, max_iter=20,
-    ),
-    SparseAutoencoder(n_components=3, hidden_layer_sizes=(8,), max_iter=20),
-    VariationalAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_iter=20),
-    AdversarialAutoencoder(
-        n_components=2, hidden_layer_sizes=(8,), discriminator_layer_sizes=(8,),
-        max_iter=20,
-    ),
-]  # fmt: skip
-
-
-def expected_failed_checks(estimator) -> dict:
-    """Every check passes for every configuration: nothing is expected to fail."""
-    return {}
-
-
-@parametrize_with_checks(CHECKED, expected_failed_checks=expected_failed_checks)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 # ------------------------------------------------------------ quality on digits

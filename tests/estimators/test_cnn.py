@@ -13,7 +13,6 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from skdeep.estimators import _mlp_base
 from skdeep.estimators.cnn import CNNClassifier, CNNRegressor
@@ -21,41 +20,6 @@ from skdeep.estimators.cnn import CNNClassifier, CNNRegressor
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 
 SMALL = dict(filters=(4,), hidden_layer_sizes=(16,), random_state=0)
-
-ESTIMATORS = [
-    CNNClassifier(**SMALL, max_iter=100),
-    CNNRegressor(**SMALL, max_iter=100),
-    CNNClassifier(
-        filters=(3, 4),
-        kernel_size=(3, 2),
-        strides=(1, 2),
-        padding="valid",
-        hidden_layer_sizes=(),
-        dropout=0.2,
-        solver="sgd",
-        max_iter=50,
-        learning_rate_init=0.05,
-    ),
-]
-
-
-def expected_failed_checks(estimator) -> dict:
-    """Checks that must fail for a configuration, with the reason."""
-    if estimator.dropout:
-        reason = (
-            "dropout draws one mask per row, so a row repeated twice gets two masks "
-            "while a row of weight 2 gets one: the fits differ by design"
-        )
-        return {
-            "check_sample_weight_equivalence_on_dense_data": reason,
-            "check_sample_weight_equivalence_on_sparse_data": reason,
-        }
-    return {}
-
-
-@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 @pytest.fixture(scope="module")

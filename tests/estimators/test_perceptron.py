@@ -15,36 +15,12 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import skdeep.estimators.perceptron as perceptron_module
 from skdeep._kernels import perceptron as kernels
 from skdeep.estimators.perceptron import PerceptronClassifier
 
 PENALTIES = [None, "l2", "l1", "elasticnet"]
-EXPECTED_FAILED_CHECKS = {
-    # the same two as sklearn's own Perceptron (PER_ESTIMATOR_XFAIL_CHECKS)
-    "check_sample_weight_equivalence_on_dense_data": (
-        "sample_weight is not equivalent to removing/repeating samples: an SGD "
-        "pass over a repeated sample makes two updates, a weighted one makes one."
-    ),
-    "check_sample_weight_equivalence_on_sparse_data": (
-        "sample_weight is not equivalent to removing/repeating samples."
-    ),
-}
-AVERAGED_EXPECTED_FAILED_CHECKS = {
-    **EXPECTED_FAILED_CHECKS,
-    "check_class_weight_classifiers": (
-        "with class weights 1000 vs 0.0001 the average keeps the early iterates' "
-        "bias; sklearn's SGDClassifier(loss='perceptron', average=True) fails it too."
-    ),
-}
-
-
-def _expected_failed_checks(estimator):
-    if estimator.average:
-        return AVERAGED_EXPECTED_FAILED_CHECKS
-    return EXPECTED_FAILED_CHECKS
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -73,15 +49,6 @@ def _quiet_fit(est, X, y, **kw):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         return est.fit(X, y, **kw)
-
-
-# --------------------------------------------------------------- sklearn's checks
-@parametrize_with_checks(
-    [PerceptronClassifier(), PerceptronClassifier(average=True)],
-    expected_failed_checks=_expected_failed_checks,
-)
-def test_sklearn_compatible(estimator, check):
-    check(estimator)
 
 
 # ------------------------------------------------------------- fidelity to sklearn
