@@ -1,4 +1,4 @@
-"""Time the conv2d kernels (forward + backward) against numpy im2col and torch.
+"""Time the conv2d and max-pool kernels against numpy im2col and torch.
 
 Usage: python benchmarks/bench_conv_kernels.py [--repeat 30] [--dtype float32]
 
@@ -15,6 +15,10 @@ GFLOP/s of that total, and the best (minimum) forward + backward time with its
 GFLOP/s (on a shared machine the 2-thread medians are dominated by preemption).
 Flops: 2*N*C_out*H_out*W_out*C_in*kh*kw per pass, three passes (forward, dW, dX).
 Compile time is excluded (one warm-up call).
+
+Max-pooling (window 2, the LeNet-like maps 8x24x24 and 16x8x8 after a relu, batch
+128): median ms of forward and backward with an int32 arg-max (what the engine
+stores) and an int64 one, at 1 and 2 Numba threads, and torch's ``max_pool2d``.
 """
 
 import argparse
@@ -27,6 +31,7 @@ from numpy.lib.stride_tricks import sliding_window_view
 from threadpoolctl import threadpool_limits
 
 from skdeep._kernels.conv2d import conv2d_backward, conv2d_forward
+from skdeep._kernels.pooling import maxpool2d_backward, maxpool2d_forward
 from skdeep.network.conv_shapes import check_conv2d_buffers, conv2d_output_shape
 
 LAYERS = [
@@ -182,6 +187,55 @@ def bench_layer(layer, dtype, repeat, torch):
         row(f"torch conv2d, {threads} thread(s)", f_ms, bwd_ms)
 
 
+POOLS = [(128, 8, 24, 24), (128, 16, 8, 8)]
+
+
+def bench_pool(shape, dtype, repeat, torch):
+    rng = np.random.default_rng(0)
+    X = np.maximum(rng.standard_normal(shape), 0).astype(dtype)  # after a relu
+    n, c, h, w = shape
+    out = np.empty((n, c, h // 2, w // 2), dtype)
+    delta = rng.standard_normal(out.shape).astype(dtype)
+    dX = np.empty_like(X)
+    print(f"\nmax-pool 2x2, {c}x{h}x{w}, batch {n}, {np.dtype(dtype).name}")
+    print("  {:44s} {:>8s} {:>8s}".format("variant", "fwd ms", "bwd ms"))
+    saved = numba.get_num_threads()
+    try:
+        for threads in range(1, min(2, numba.config.NUMBA_NUM_THREADS) + 1):
+            numba.set_num_threads(threads)
+            for index in (np.int32, np.int64):
+                argmax = np.empty(out.shape, index)
+                f_ms = _median_ms(
+                    lambda a=argmax: maxpool2d_forward(X, 2, out, a), repeat
+                )
+                b_ms = _median_ms(
+                    lambda a=argmax: maxpool2d_backward(delta, a, dX), repeat
+                )
+                name = (
+                    f"skdeep numba, {threads} thread(s), {np.dtype(index).name} argmax"
+                )
+                print(f"  {name:44s} {f_ms[0]:8.3f} {b_ms[0]:8.3f}")
+    finally:
+        numba.set_num_threads(saved)
+    if torch is None:
+        return
+    F = torch.nn.functional
+    tX = torch.from_numpy(X).requires_grad_(True)
+    tdelta = torch.from_numpy(delta)
+    for threads in range(1, 3):
+        torch.set_num_threads(threads)
+
+        def t_total():
+            tX.grad = None
+            F.max_pool2d(tX, 2).backward(tdelta)
+
+        f_ms = _median_ms(lambda: F.max_pool2d(tX, 2), repeat)[0]
+        b_ms = _median_ms(t_total, repeat)[0] - f_ms
+        print(
+            f"  {f'torch max_pool2d, {threads} thread(s)':44s} {f_ms:8.3f} {b_ms:8.3f}"
+        )
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
@@ -197,6 +251,8 @@ def main():
     )
     for layer in LAYERS:
         bench_layer(layer, np.dtype(args.dtype).type, args.repeat, torch)
+    for shape in POOLS:
+        bench_pool(shape, np.dtype(args.dtype).type, args.repeat, torch)
     print(f"\nnumba threading layer: {numba.threading_layer()}")
 
 

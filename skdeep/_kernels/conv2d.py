@@ -61,6 +61,25 @@ def _valid_range(w_out, w, q, stride, pad_left):
 
 @njit(cache=True)
 def _im2col(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
+    """:func:`_im2col_any`, with the stride a constant when it is 1: LLVM then
+    turns the copies into contiguous vector loops (1.3-1.9x faster, measured)."""
+    if stride == 1:
+        _im2col_any(x, kh, kw, 1, pad_top, pad_left, h_out, w_out, cols)
+    else:
+        _im2col_any(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols)
+
+
+@njit(cache=True)
+def _col2im(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
+    """:func:`_col2im_any`, with the stride a constant when it is 1 (1.3-1.6x)."""
+    if stride == 1:
+        _col2im_any(cols, kh, kw, 1, pad_top, pad_left, h_out, w_out, dx)
+    else:
+        _col2im_any(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx)
+
+
+@njit(cache=True)
+def _im2col_any(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
     """Unroll one sample's windows: ``cols[(c*kh + p)*kw + q, i*w_out + j] =
     xpad[c, i*stride + p, j*stride + q]`` (zero in the padding).
 
@@ -98,8 +117,8 @@ def _im2col(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
 
 
 @njit(cache=True)
-def _col2im(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
-    """Adjoint of :func:`_im2col`: ``dx`` is zeroed, then ``dx[c, i*stride + p -
+def _col2im_any(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
+    """Adjoint of :func:`_im2col_any`: ``dx`` is zeroed, then ``dx[c, i*stride + p -
     pad_top, j*stride + q - pad_left] += cols[(c*kh + p)*kw + q, i*w_out + j]``
     for every position inside the image (padding is cropped)."""
     c_in, h, w = dx.shape
@@ -208,8 +227,9 @@ def conv2d_backward(
                                        \\, delta[n, o, i, j]
 
     and ``dX`` is ``dxpad`` with the padding cropped. Per sample:
-    ``dW_part[n] = delta[n] @ im2col(X[n]).T``, ``dX[n] = col2im(W.T @ delta[n])``;
-    then ``dW = sum_n dW_part[n]`` and ``db = sum_n db_part[n]``, summed serially
+    ``dW_part[n] = (delta[n] @ im2col(X[n]).T).T`` (stored transposed, as
+    ``(K, C_out)``), ``dX[n] = col2im(W.T @ delta[n])``; then
+    ``dW = (sum_n dW_part[n]).T`` and ``db = sum_n db_part[n]``, summed serially
     in sample order (bit-identical for any thread count). Gradients are sums over
     the batch, not means: scale ``delta`` for a mean loss.
 
@@ -230,7 +250,9 @@ def conv2d_backward(
     need_dX : bool
         Whether to compute ``dX``.
     dW_part : ndarray of shape (N, C_out, C_in, kh, kw), C-contiguous
-        Per-sample weight gradients (scratch).
+        Per-sample weight gradients (scratch; each ``dW_part[n]`` is used as a
+        ``(C_in*kh*kw, C_out)`` matrix, and ``dW_part[0]`` ends up holding the
+        transposed sum).
     db_part : ndarray of shape (N, C_out)
         Per-sample bias gradients (scratch).
     """
@@ -247,25 +269,31 @@ def conv2d_backward(
         for n in range(t, n_samples, n_slots):
             _im2col(X[n], kh, kw, stride, pad_top, pad_left, h_out, w_out, col)
             d = delta[n].reshape((c_out, hw))
-            np.dot(d, col.T, dW_part[n].reshape((c_out, k)))
+            # dW_part[n] holds dW[n].T, (K, C_out): BLAS runs col @ d.T faster than
+            # d @ col.T (0.7 vs 1.0 ms for 8->16 ch 12x12 k5, equal for 1->8 ch).
+            np.dot(col, d.T, dW_part[n].reshape((k, c_out)))
             for oc in range(c_out):
                 db_part[n, oc] = _sum_row(d, oc)
             if need_dX:
                 np.dot(W2.T, d, col)
                 _col2im(col, kh, kw, stride, pad_top, pad_left, h_out, w_out, dX[n])
 
-    # Serial reduction in sample order: same bits for any number of threads.
-    dW2 = dW.reshape((c_out, k))
+    # Serial reduction in sample order: same bits for any number of threads. The
+    # transposed partials are summed into dW_part[0], then transposed once.
+    total = dW_part[0].reshape(c_out * k)
     for oc in range(c_out):
-        db[oc] = 0.0
-        for j in range(k):
-            dW2[oc, j] = 0.0
-    for n in range(n_samples):
-        part = dW_part[n].reshape((c_out, k))
+        db[oc] = db_part[0, oc]
+    for n in range(1, n_samples):
+        part = dW_part[n].reshape(c_out * k)
         for oc in range(c_out):
             db[oc] += db_part[n, oc]
-            for j in range(k):
-                dW2[oc, j] += part[oc, j]
+        for j in range(c_out * k):
+            total[j] += part[j]
+    totalT = total.reshape((k, c_out))
+    dW2 = dW.reshape((c_out, k))
+    for oc in range(c_out):
+        for j in range(k):
+            dW2[oc, j] = totalT[j, oc]
 
 
 @njit(cache=True)

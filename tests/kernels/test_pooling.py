@@ -59,10 +59,11 @@ def test_forward_matches_reference(pool, h, w, dtype, index_dtype):
 
 
 @pytest.mark.parametrize("pool, h, w", [(2, 6, 6), (2, 7, 9), (3, 8, 7)])
-def test_gradient_matches_finite_differences(pool, h, w):
+@pytest.mark.parametrize("index_dtype", [np.int32, np.int64])
+def test_gradient_matches_finite_differences(pool, h, w, index_dtype):
     rng = np.random.default_rng(1)
     X = _tie_free(rng, (2, 3, h, w))
-    out, argmax = _forward(X, pool)
+    out, argmax = _forward(X, pool, index_dtype)
     R = rng.standard_normal(out.shape)
     dX = _backward(R, argmax, X.shape)
 
