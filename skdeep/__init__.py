@@ -3,14 +3,15 @@
 Importing skdeep compiles nothing: kernels compile on first use and are cached on
 disk, so later processes load them instead. Estimator modules are imported on first
 access (``from skdeep import MLPClassifier`` loads only the MLP's modules), which
-keeps the start-up of a script that uses one estimator short.
+keeps the start-up of a script that uses one estimator short. The plotting
+Display objects import matplotlib only when they draw.
 """
 
 import importlib
 
 __version__ = "0.1.0.dev0"
 
-_ESTIMATOR_MODULES = {
+_LAZY_MODULES = {
     "AdversarialAutoencoder": "skdeep.estimators.autoencoders",
     "CNNClassifier": "skdeep.estimators.cnn",
     "CNNRegressor": "skdeep.estimators.cnn",
@@ -20,14 +21,19 @@ _ESTIMATOR_MODULES = {
     "PerceptronClassifier": "skdeep.estimators.perceptron",
     "SparseAutoencoder": "skdeep.estimators.autoencoders",
     "VariationalAutoencoder": "skdeep.estimators.autoencoders",
+    # Plots (matplotlib is imported only when plotting).
+    "FilterDisplay": "skdeep.integrations.plotting",
+    "LossCurveDisplay": "skdeep.integrations.plotting",
+    "ReconstructionDisplay": "skdeep.integrations.plotting",
+    "SampleDisplay": "skdeep.integrations.plotting",
 }
 
-__all__ = [*sorted(_ESTIMATOR_MODULES), "__version__"]
+__all__ = [*sorted(_LAZY_MODULES), "__version__"]
 
 
 def __getattr__(name: str):
-    if name in _ESTIMATOR_MODULES:
-        value = getattr(importlib.import_module(_ESTIMATOR_MODULES[name]), name)
+    if name in _LAZY_MODULES:
+        value = getattr(importlib.import_module(_LAZY_MODULES[name]), name)
         globals()[name] = value
         return value
     raise AttributeError(f"module 'skdeep' has no attribute {name!r}")

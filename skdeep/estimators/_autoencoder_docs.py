@@ -1,6 +1,9 @@
 """Parameter and attribute documentation shared by the autoencoders."""
 
-COMMON_PARAMETERS = """\
+from skdeep.estimators._docs import compose
+from skdeep.estimators._mlp_docs import SHARED_ATTRIBUTES, SHARED_PARAMETERS
+
+_COMMON_PARAMETERS_OWN = """\
 n_components : int, default=16
     Size of the code (the output width of :meth:`transform`).
 
@@ -43,9 +46,6 @@ default='constant'
 learning_rate_init : float, default=0.001
     Initial learning rate.
 
-power_t : float, default=0.5
-    Exponent of the 'invscaling' schedule.
-
 max_iter : int, default=200
     Maximum number of epochs.
 
@@ -60,17 +60,8 @@ random_state : int, RandomState instance or None, default=None
 tol : float, default=1e-4
     Tolerance of the stopping criterion on the loss (or on the validation score).
 
-verbose : bool, default=False
-    Print one line per epoch.
-
 warm_start : bool, default=False
     Continue from the previous weights and optimizer state on the next fit.
-
-momentum : float, default=0.9
-    Momentum of 'sgd'.
-
-nesterovs_momentum : bool, default=True
-    Whether 'sgd' uses Nesterov's momentum.
 
 early_stopping : bool, default=False
     Hold out ``validation_fraction`` of the rows, stop when the mean
@@ -79,26 +70,46 @@ early_stopping : bool, default=False
 validation_fraction : float, default=0.1
     Fraction of the rows held out for early stopping.
 
-beta_1 : float, default=0.9
-    Adam's first-moment decay.
-
-beta_2 : float, default=0.999
-    Adam's second-moment decay (also rmsprop's decay).
-
-epsilon : float, default=1e-8
-    Numerical-stability constant of adam, adagrad and rmsprop.
-
 n_iter_no_change : int, default=10
     Epochs without improvement of more than ``tol`` before stopping.
-
-lr_decay : float, default=0.95
-    Decay factor of the 'exponential' and 'step' schedules.
-
-lr_step_size : int, default=10
-    Epochs between decays of the 'step' schedule.
 """
 
-COMMON_ATTRIBUTES = """\
+COMMON_PARAMETERS = compose(
+    [
+        "n_components",
+        "hidden_layer_sizes",
+        "activation",
+        "out_activation",
+        "loss",
+        "dropout",
+        "solver",
+        "alpha",
+        "batch_size",
+        "learning_rate",
+        "learning_rate_init",
+        "power_t",
+        "max_iter",
+        "shuffle",
+        "random_state",
+        "tol",
+        "verbose",
+        "warm_start",
+        "momentum",
+        "nesterovs_momentum",
+        "early_stopping",
+        "validation_fraction",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "n_iter_no_change",
+        "lr_decay",
+        "lr_step_size",
+    ],
+    SHARED_PARAMETERS,
+    _COMMON_PARAMETERS_OWN,
+)
+
+_COMMON_ATTRIBUTES_OWN = """\
 coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
     Weight matrices: the first ``n_encoder_layers_`` belong to the encoder
     (input to code), the rest to the decoder (code to input space).
@@ -128,18 +139,30 @@ validation_scores_ : list of float or None
     Mean :meth:`score_samples` of the validation rows per epoch with early
     stopping, else None.
 
-best_validation_score_ : float or None
-    Best validation score with early stopping, else None.
-
 n_iter_ : int
     Number of epochs run by the last call.
 
 t_ : int
     Number of training rows seen by the solver.
-
-n_features_in_ : int
-    Number of features seen during fit.
-
-feature_names_in_ : ndarray of shape (n_features_in_,)
-    Names of features seen during fit, when X has string feature names.
 """
+
+COMMON_ATTRIBUTES = compose(
+    [
+        "coefs_",
+        "intercepts_",
+        "n_encoder_layers_",
+        "reconstruction_loss_",
+        "out_activation_",
+        "loss_",
+        "loss_curve_",
+        "best_loss_",
+        "validation_scores_",
+        "best_validation_score_",
+        "n_iter_",
+        "t_",
+        "n_features_in_",
+        "feature_names_in_",
+    ],
+    SHARED_ATTRIBUTES,
+    _COMMON_ATTRIBUTES_OWN,
+)

@@ -1,5 +1,8 @@
 """Parameter and attribute documentation shared by CNNClassifier and CNNRegressor."""
 
+from skdeep.estimators._docs import compose
+from skdeep.estimators._mlp_docs import SHARED_ATTRIBUTES, SHARED_PARAMETERS
+
 INPUT_RULES = """\
 **Input shape.** ``X`` may be 2-D ``(n_samples, C*H*W)`` (images flattened
 channels-first, so scalers, pandas, pipelines and scikit-learn's checks work),
@@ -23,7 +26,7 @@ training. Weights are Glorot-uniform initialized (convolution fan-in
 ``C_in*kh*kw``, fan-out ``C_out*kh*kw``).
 """
 
-CNN_PARAMETERS = """\
+_CNN_PARAMETERS_OWN = """\
 input_shape : tuple of (H, W) or (C, H, W), default=None
     Shape of one image; None infers it from X (see the input-shape rule above).
 
@@ -70,14 +73,8 @@ default='constant'
 learning_rate_init : float, default=0.001
     The initial learning rate.
 
-power_t : float, default=0.5
-    Exponent of the 'invscaling' schedule.
-
 max_iter : int, default=50
     Maximum number of epochs.
-
-shuffle : bool, default=True
-    Whether to shuffle samples in each epoch.
 
 random_state : int, RandomState instance or None, default=None
     Seeds weight initialization, the early-stopping split, shuffling and dropout
@@ -87,50 +84,54 @@ random_state : int, RandomState instance or None, default=None
 tol : float, default=1e-4
     Tolerance of the stopping criterion (as in the MLPs).
 
-verbose : bool, default=False
-    Print one line per epoch.
-
 warm_start : bool, default=False
     Reuse the previous solution and optimizer state as the starting point of
     the next fit (the architecture must not change).
 
-momentum : float, default=0.9
-    Momentum of 'sgd'.
-
-nesterovs_momentum : bool, default=True
-    Whether 'sgd' uses Nesterov's momentum.
-
-early_stopping : bool, default=False
-    Hold out ``validation_fraction`` of the data and stop when the validation
-    score stops improving; the best weights are restored.
-
-validation_fraction : float, default=0.1
-    Fraction of the training data held out for early stopping.
-
-beta_1 : float, default=0.9
-    Adam's first-moment decay.
-
-beta_2 : float, default=0.999
-    Adam's second-moment decay (also rmsprop's decay).
-
-epsilon : float, default=1e-8
-    Numerical-stability constant of adam, adagrad and rmsprop.
-
-n_iter_no_change : int, default=10
-    Number of epochs without improvement of more than ``tol`` before stopping.
-
 dropout : float, default=0.0
     Inverted-dropout rate of the flattened features and of the dense hidden
     layers during training; no dropout at predict time.
-
-lr_decay : float, default=0.95
-    Decay factor of the 'exponential' and 'step' schedules.
-
-lr_step_size : int, default=10
-    Epochs between decays of the 'step' schedule.
 """
 
-CNN_ATTRIBUTES = """\
+CNN_PARAMETERS = compose(
+    [
+        "input_shape",
+        "filters",
+        "kernel_size",
+        "strides",
+        "padding",
+        "pool_size",
+        "hidden_layer_sizes",
+        "activation",
+        "solver",
+        "alpha",
+        "batch_size",
+        "learning_rate",
+        "learning_rate_init",
+        "power_t",
+        "max_iter",
+        "shuffle",
+        "random_state",
+        "tol",
+        "verbose",
+        "warm_start",
+        "momentum",
+        "nesterovs_momentum",
+        "early_stopping",
+        "validation_fraction",
+        "beta_1",
+        "beta_2",
+        "epsilon",
+        "n_iter_no_change",
+        "dropout",
+        "lr_decay",
+        "lr_step_size",
+    ],
+    SHARED_PARAMETERS,
+    _CNN_PARAMETERS_OWN,
+)
+
+_CNN_ATTRIBUTES_OWN = """\
 input_shape_ : tuple of (C, H, W)
     Shape of one input image.
 
@@ -148,33 +149,17 @@ intercepts_ : list of ndarray of shape (n_fan_out,)
     Bias of each layer with parameters (one per output channel for
     convolutions).
 
-loss_ : float
-    The loss at the end of training (last epoch's mean loss including the L2
-    term).
-
 best_loss_ : float
     Minimum training loss reached.
 
 loss_curve_ : list of float
     Training loss per epoch.
 
-validation_scores_ : list of float or None
-    Validation score per epoch with early stopping, else None.
-
 validation_loss_curve_ : list of float or None
     Validation loss per epoch with early stopping, else None.
 
-best_validation_score_ : float or None
-    Best validation score with early stopping, else None.
-
-t_ : int
-    Number of training samples seen by the solver.
-
 n_features_in_ : int
     Number of features (``C*H*W``) seen during fit.
-
-feature_names_in_ : ndarray of shape (n_features_in_,)
-    Names of features seen during fit, when X has string feature names.
 
 n_iter_ : int
     Number of epochs run by the last call.
@@ -182,7 +167,27 @@ n_iter_ : int
 n_layers_ : int
     Number of layers, input and output included (convolutions, poolings and
     dense layers; flatten is free and not counted).
-
-n_outputs_ : int
-    Number of outputs.
 """
+
+CNN_ATTRIBUTES = compose(
+    [
+        "input_shape_",
+        "filters_",
+        "coefs_",
+        "intercepts_",
+        "loss_",
+        "best_loss_",
+        "loss_curve_",
+        "validation_scores_",
+        "validation_loss_curve_",
+        "best_validation_score_",
+        "t_",
+        "n_features_in_",
+        "feature_names_in_",
+        "n_iter_",
+        "n_layers_",
+        "n_outputs_",
+    ],
+    SHARED_ATTRIBUTES,
+    _CNN_ATTRIBUTES_OWN,
+)
