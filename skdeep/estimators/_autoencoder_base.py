@@ -18,7 +18,7 @@ from sklearn.base import (
     TransformerMixin,
 )
 from sklearn.utils import check_array, check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import assert_all_finite, check_is_fitted
 
 from skdeep._kernels import codes
 from skdeep._kernels.autoencoder import PLAIN
@@ -213,6 +213,8 @@ class BaseAutoencoder(
         )
         if not first_pass and X.dtype != self.coefs_[0].dtype:
             X = X.astype(self.coefs_[0].dtype)
+            # float64 values beyond float32's range become inf when cast.
+            assert_all_finite(X, input_name="X")
         X = _writeable(X)
         dtype = X.dtype
         n_features = X.shape[1]
@@ -406,6 +408,7 @@ class BaseAutoencoder(
         dtype = self.coefs_[0].dtype
         if X.dtype != dtype:
             X = X.astype(dtype)
+            assert_all_finite(X, input_name="X")
         return KernelInput.from_validated(_writeable(X))
 
     def _score_rows(self, layout, params, data, rows, loss_code):
@@ -461,6 +464,7 @@ class BaseAutoencoder(
                 f"{layout.n_components} (n_components)."
             )
         Z = np.ascontiguousarray(Z, dtype=params.dtype)
+        assert_all_finite(Z, input_name="X")
         return network_output(
             layout.decoder, layout.split(params)[1], KernelInput.from_validated(Z)
         )

@@ -6,7 +6,7 @@ from numbers import Integral, Real
 import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils import check_random_state
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import assert_all_finite, check_is_fitted
 
 from skdeep._kernels import codes
 from skdeep._kernels.losses import loss_sum
@@ -443,6 +443,8 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
         dtype = self.coefs_[0].dtype
         if X.dtype != dtype:
             X = X.astype(dtype)
+            # float64 values beyond float32's range become inf when cast.
+            assert_all_finite(X, input_name="X")
         layout = self._fitted_layout()
         params = getattr(self, "_params", None)
         if not layout.is_packed_in(params, self.coefs_, self.intercepts_):

@@ -221,6 +221,11 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
                 if type_of_target(y).startswith("multilabel"):
                     self._label_binarizer.fit(y)
                 else:
+                    if len(self.classes_) < 2:
+                        raise ValueError(
+                            f"{type(self).__name__} needs at least 2 classes; got "
+                            f"classes={self.classes_!r}."
+                        )
                     self._label_binarizer.fit(classes)
             return self._fit(X, y, sample_weight=sample_weight, incremental=True)
         except BaseException:

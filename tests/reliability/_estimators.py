@@ -1,0 +1,136 @@
+"""One small, fast configuration of every skdeep estimator, with fit data.
+
+Shared by the table-driven reliability tests: each entry knows what kind of
+estimator it is (classifier, regressor or transformer), which methods it has and
+the data it is fitted on. Configurations are tiny (few epochs, small layers), and
+the CNNs see 16 features, i.e. 4x4 images.
+"""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from skdeep import (
+    AdversarialAutoencoder,
+    CNNClassifier,
+    CNNRegressor,
+    DenoisingAutoencoder,
+    MLPClassifier,
+    MLPRegressor,
+    PerceptronClassifier,
+    SparseAutoencoder,
+    VariationalAutoencoder,
+)
+
+N_SAMPLES = 24
+N_FEATURES = 16  # 4x4 images for the CNNs
+SMALL_AE = dict(n_components=2, hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+
+
+@dataclass(frozen=True)
+class EstimatorSpec:
+    """A configuration to build fresh estimators from, and its fit data."""
+
+    name: str
+    make: type
+    params: dict = field(default_factory=dict)
+    kind: str = "classifier"  # "classifier", "regressor" or "transformer"
+    sparse: bool = True
+    sample_weight: bool = True
+    images: bool = False  # accepts 3-D (n, H, W) and 4-D (n, C, H, W) input
+
+    def build(self):
+        return self.make(**self.params)
+
+    def data(self, dtype=np.float64):
+        """``(X, y)`` to fit on; ``y`` is None for transformers."""
+        rng = np.random.RandomState(0)
+        X = rng.rand(N_SAMPLES, N_FEATURES).astype(dtype)
+        if self.kind == "classifier":
+            y = np.arange(N_SAMPLES) % 3
+        elif self.kind == "regressor":
+            y = X[:, 0] + 0.5 * X[:, 1]
+        else:
+            y = None
+        return X, y
+
+    def fitted(self, dtype=np.float64):
+        X, y = self.data(dtype)
+        return self.build().fit(X, y)
+
+    def predict_methods(self):
+        """Names of the inference methods that take ``X`` like ``fit`` does."""
+        if self.kind == "classifier":
+            names = ["predict", "decision_function", "predict_proba"]
+        elif self.kind == "regressor":
+            names = ["predict"]
+        else:
+            names = ["transform", "score_samples"]
+        return [name for name in names if hasattr(self.make, name)]
+
+    def fit_methods(self):
+        return ["fit", "partial_fit"] if hasattr(self.make, "partial_fit") else ["fit"]
+
+    def __str__(self):
+        return self.name
+
+
+SPECS = [
+    EstimatorSpec(
+        "MLPClassifier",
+        MLPClassifier,
+        dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0),
+    ),
+    EstimatorSpec(
+        "MLPRegressor",
+        MLPRegressor,
+        dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0),
+        kind="regressor",
+    ),
+    EstimatorSpec(
+        "PerceptronClassifier",
+        PerceptronClassifier,
+        dict(max_iter=3, tol=None, random_state=0),
+    ),
+    EstimatorSpec(
+        "CNNClassifier",
+        CNNClassifier,
+        dict(filters=(2,), hidden_layer_sizes=(4,), max_iter=3, random_state=0),
+        images=True,
+    ),
+    EstimatorSpec(
+        "CNNRegressor",
+        CNNRegressor,
+        dict(filters=(2,), hidden_layer_sizes=(4,), max_iter=3, random_state=0),
+        kind="regressor",
+        images=True,
+    ),
+    EstimatorSpec(
+        "DenoisingAutoencoder",
+        DenoisingAutoencoder,
+        SMALL_AE,
+        kind="transformer",
+        sample_weight=False,
+    ),
+    EstimatorSpec(
+        "SparseAutoencoder",
+        SparseAutoencoder,
+        SMALL_AE,
+        kind="transformer",
+        sample_weight=False,
+    ),
+    EstimatorSpec(
+        "VariationalAutoencoder",
+        VariationalAutoencoder,
+        SMALL_AE,
+        kind="transformer",
+        sample_weight=False,
+    ),
+    EstimatorSpec(
+        "AdversarialAutoencoder",
+        AdversarialAutoencoder,
+        {**SMALL_AE, "discriminator_layer_sizes": (4,)},
+        kind="transformer",
+        sample_weight=False,
+    ),
+]

@@ -1,0 +1,320 @@
+"""Bad input must fail early with a ValueError or TypeError that names the problem;
+valid but unusual memory layouts must give the same result as a C-contiguous copy.
+
+Table-driven over every estimator of ``_estimators.SPECS`` and every method that
+takes data: ``fit``, ``partial_fit``, the inference methods and
+``inverse_transform``.
+"""
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+from _estimators import SPECS
+
+from skdeep import PerceptronClassifier
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+FIT_METHODS = ("fit", "partial_fit")
+
+
+def _methods(spec):
+    """Every method of ``spec`` that takes an X."""
+    methods = [*spec.fit_methods(), *spec.predict_methods()]
+    if hasattr(spec.make, "inverse_transform"):
+        methods.append("inverse_transform")
+    return methods
+
+
+def _classes(spec, y):
+    return {"classes": np.unique(y)} if spec.kind == "classifier" else {}
+
+
+def _prepared(spec, method, dtype=np.float64, frame=False):
+    """``(estimator, X, y)``: an estimator ready for ``method`` and valid X, y.
+
+    For ``partial_fit`` the estimator has had one ``partial_fit`` call already, so
+    the checks against the fitted state (features, names, labels) apply.
+    """
+    X, y = spec.data(dtype)
+    if frame:
+        X = pd.DataFrame(X, columns=[f"f{j}" for j in range(X.shape[1])])
+    est = spec.build()
+    if method == "fit":
+        return est, X, y
+    if method == "partial_fit":
+        est.partial_fit(X, y, **_classes(spec, y))
+        return est, X, y
+    est.fit(X, y)
+    if method == "inverse_transform":
+        return est, est.transform(X), None
+    return est, X, y
+
+
+def _call(spec, method, est, X, y=None, **kwargs):
+    if method in FIT_METHODS:
+        if method == "partial_fit" and spec.kind == "classifier":
+            kwargs.setdefault("classes", est.classes_)
+        if spec.kind == "transformer":
+            return getattr(est, method)(X, **kwargs)
+        return getattr(est, method)(X, y, **kwargs)
+    return getattr(est, method)(X)
+
+
+# ----------------------------------------------------------------- X mutations
+def _with_value(value):
+    def mutate(X):
+        X = np.array(X, dtype=np.float64)
+        X[0, 0] = value
+        return X
+
+    return mutate
+
+
+def _object_column(X):
+    X = np.asarray(X).astype(object)
+    X[:, 0] = [{"a": i} for i in range(X.shape[0])]
+    return X
+
+
+def _string_column(X):
+    X = np.asarray(X).astype(object)
+    X[:, 0] = "abc"
+    return X
+
+
+def _three_d(X):
+    return np.stack([X, X], axis=-1)
+
+
+def _five_d(X):
+    return np.asarray(X).reshape(X.shape[0], 1, 1, 1, -1)
+
+
+def _sparse_nan(X):
+    X = sp.csr_matrix(X)
+    X.data[0] = np.nan
+    return X
+
+
+# name: (mutation of a valid X, regex the message must match, methods it applies to)
+AFTER_FIT = ("partial_fit", "predict", "predict_proba", "decision_function",
+             "transform", "score_samples", "inverse_transform")  # fmt: skip
+X_CASES = {
+    "nan": (_with_value(np.nan), r"NaN", None),
+    "+inf": (_with_value(np.inf), r"infinity", None),
+    "-inf": (_with_value(-np.inf), r"infinity", None),
+    "object_column": (_object_column, r"float|object|dict", None),
+    "string_column": (_string_column, r"could not convert string to float", None),
+    "complex": (lambda X: np.asarray(X) + 1j, r"[Cc]omplex", None),
+    "0_samples": (lambda X: X[:0], r"0 sample\(s\)", None),
+    "0_features": (lambda X: X[:, :0], r"0 feature\(s\)", None),
+    "1d": (lambda X: X[0], r"Expected 2D array", None),
+    "3d": (_three_d, r"dim 3|Expected 2D|2-D", None),
+    "wrong_n_features": (lambda X: X[:, :-1], r"features", AFTER_FIT),
+    "sparse_nan": (_sparse_nan, r"NaN", FIT_METHODS + AFTER_FIT[1:-1]),
+}
+# The CNNs take 3-D (n, H, W) and 4-D (n, C, H, W) images; 5-D is their "too many".
+CNN_X_CASES = {"3d": (_five_d, r"5 dimensions", None)}
+
+
+def _x_cases():
+    for spec in SPECS:
+        for method in _methods(spec):
+            for name, (mutate, match, methods) in X_CASES.items():
+                if methods is not None and method not in methods:
+                    continue
+                if spec.images:
+                    mutate, match, _ = CNN_X_CASES.get(name, (mutate, match, None))
+                    name = "5d" if name == "3d" else name
+                yield pytest.param(
+                    spec, method, mutate, match, id=f"{spec}-{method}-{name}"
+                )
+
+
+@pytest.mark.parametrize(("spec", "method", "mutate", "match"), list(_x_cases()))
+def test_bad_X(spec, method, mutate, match):
+    est, X, y = _prepared(spec, method)
+    with pytest.raises((ValueError, TypeError), match=match):
+        _call(spec, method, est, mutate(X), y)
+
+
+# ------------------------------------------------ overflow on the float32 path
+def _overflow_cases():
+    for spec in SPECS:
+        for method in _methods(spec):
+            if method == "fit":
+                continue  # 1e39 is a valid float64: nothing is cast
+            yield pytest.param(spec, method, id=f"{spec}-{method}")
+
+
+@pytest.mark.parametrize(("spec", "method"), list(_overflow_cases()))
+def test_float32_overflow(spec, method):
+    """A float64 X with values beyond float32's range, given to a model with
+    float32 weights, is refused where it is cast to float32, never silently inf."""
+    est, X, y = _prepared(spec, method, dtype=np.float32)
+    X = np.array(X, dtype=np.float64)
+    X[0, 0] = 1e39
+    if (spec.kind == "classifier" and method == "decision_function") or (
+        spec.make is PerceptronClassifier and method == "predict"
+    ):
+        # The perceptron scores float64 X in float64: nothing is cast.
+        assert np.all(np.isfinite(est.decision_function(X)))
+        return
+    if method == "partial_fit" and spec.make is not PerceptronClassifier:
+        if spec.kind != "transformer":
+            # The MLPs train on float64 X in float64 (the weights are upcast):
+            # nothing is cast, and the model stays finite.
+            _call(spec, method, est, X, y)
+            assert est.coefs_[0].dtype == np.float64
+            assert all(np.all(np.isfinite(c)) for c in est.coefs_)
+            return
+    with pytest.raises(ValueError, match=r"infinity or a value too large"):
+        _call(spec, method, est, X, y)
+
+
+# --------------------------------------------------------- feature names
+def _name_cases():
+    for spec in SPECS:
+        for method in _methods(spec):
+            if method in ("fit", "inverse_transform"):
+                continue
+            yield pytest.param(spec, method, id=f"{spec}-{method}")
+
+
+@pytest.mark.parametrize(("spec", "method"), list(_name_cases()))
+def test_feature_names_differ(spec, method):
+    est, X, y = _prepared(spec, method, frame=True)
+    X = X.rename(columns=lambda c: "g" + c[1:])
+    with pytest.raises(ValueError, match=r"feature names should match"):
+        _call(spec, method, est, X, y)
+
+
+# ------------------------------------------------------------------- targets
+SUPERVISED = [s for s in SPECS if s.kind != "transformer"]
+CLASSIFIERS = [s for s in SPECS if s.kind == "classifier"]
+WEIGHTED = [s for s in SPECS if s.sample_weight]
+
+
+def _fit_cases(specs):
+    return [
+        pytest.param(spec, method, id=f"{spec}-{method}")
+        for spec in specs
+        for method in spec.fit_methods()
+    ]
+
+
+@pytest.mark.parametrize(("spec", "method"), _fit_cases(SUPERVISED))
+def test_y_wrong_length(spec, method):
+    est, X, y = _prepared(spec, method)
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples"):
+        _call(spec, method, est, X, y[:-1])
+
+
+@pytest.mark.parametrize(("spec", "method"), _fit_cases(SUPERVISED))
+def test_y_nan(spec, method):
+    est, X, y = _prepared(spec, method)
+    y = y.astype(np.float64)
+    y[0] = np.nan
+    with pytest.raises(ValueError, match=r"NaN"):
+        _call(spec, method, est, X, y)
+
+
+@pytest.mark.parametrize(("spec", "method"), _fit_cases(CLASSIFIERS))
+def test_single_class(spec, method):
+    est, X, y = spec.build(), *spec.data()
+    y = np.zeros_like(y)
+    kwargs = {"classes": [0]} if method == "partial_fit" else {}
+    with pytest.raises(ValueError, match=r"class"):
+        getattr(est, method)(X, y, **kwargs)
+
+
+@pytest.mark.parametrize("spec", CLASSIFIERS, ids=str)
+def test_partial_fit_unseen_label(spec):
+    est, X, y = _prepared(spec, "partial_fit")
+    y = y.copy()
+    y[0] = 7
+    with pytest.raises(ValueError, match=r"class"):
+        est.partial_fit(X, y)
+
+
+@pytest.mark.parametrize(
+    ("weights", "match"),
+    [("negative", r"[Nn]egative"), ("zero", r"non-zero|zero")],
+)
+@pytest.mark.parametrize(("spec", "method"), _fit_cases(WEIGHTED))
+def test_bad_sample_weight(spec, method, weights, match):
+    est, X, y = _prepared(spec, method)
+    sample_weight = (
+        np.ones(X.shape[0]) if weights == "negative" else np.zeros(X.shape[0])
+    )
+    sample_weight[0] = -1.0 if weights == "negative" else 0.0
+    with pytest.raises(ValueError, match=match):
+        _call(spec, method, est, X, y, sample_weight=sample_weight)
+
+
+# ------------------------------------------ valid but unusual memory layouts
+def _non_contiguous(X):
+    wide = np.repeat(np.asarray(X), 2, axis=1)
+    out = wide[:, ::2]
+    assert not out.flags.c_contiguous and not out.flags.f_contiguous
+    return out
+
+
+def _fortran(X):
+    out = np.asfortranarray(X)
+    assert not out.flags.c_contiguous
+    return out
+
+
+def _read_only(X):
+    out = np.array(X)
+    out.flags.writeable = False
+    return out
+
+
+LAYOUTS = {
+    "non_contiguous": _non_contiguous,
+    "fortran": _fortran,
+    "read_only": _read_only,
+}
+
+
+def _layout_cases():
+    for spec in SPECS:
+        for method in _methods(spec):
+            for name in LAYOUTS:
+                yield pytest.param(spec, method, name, id=f"{spec}-{method}-{name}")
+            if method not in FIT_METHODS:
+                yield pytest.param(
+                    spec, method, "1_sample", id=f"{spec}-{method}-1_sample"
+                )
+
+
+def _outcome(spec, method, X, y):
+    est, _, _ = _prepared(spec, method)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = _call(spec, method, est, X, y)
+    if method in FIT_METHODS:
+        # Compare what the fitted models compute on the same (C-contiguous) data.
+        return getattr(result, spec.predict_methods()[-1])(spec.data()[0])
+    return result
+
+
+@pytest.mark.parametrize(("spec", "method", "layout"), list(_layout_cases()))
+def test_valid_layout(spec, method, layout):
+    _, X, y = _prepared(spec, method)
+    if layout == "1_sample":
+        X = X[:1]
+        expected_all = _outcome(spec, method, np.ascontiguousarray(_prepared(
+            spec, method)[1]), y)  # fmt: skip
+        unusual = _outcome(spec, method, X, y)
+        np.testing.assert_allclose(unusual, expected_all[:1], rtol=1e-6, atol=1e-7)
+    else:
+        unusual = _outcome(spec, method, LAYOUTS[layout](X), y)
+    expected = _outcome(spec, method, np.ascontiguousarray(X), y)
+    np.testing.assert_array_equal(unusual, expected)
