@@ -262,6 +262,11 @@ class BaseMLP(BaseEstimator, metaclass=ABCMeta):
             not self.warm_start and not incremental
         )
         X, Y = self._validate_input(X, y, incremental, reset=first_pass)
+        if not first_pass and X.dtype != self.coefs_[0].dtype:
+            # A fitted model keeps its dtype: continuing a float32 model on float64
+            # X trains in float32 (float64 values beyond its range are refused).
+            X = X.astype(self.coefs_[0].dtype)
+            assert_all_finite(X, input_name="X")
         dtype = X.dtype
         n_samples, n_features = X.shape
         if sample_weight is not None:

@@ -492,3 +492,15 @@ def test_same_seed_same_bits_in_one_process(small):
         np.testing.assert_array_equal(ca, cb)
     c = MLPClassifier(**{**params, "random_state": 4}).fit(X, y)
     assert not np.array_equal(a.coefs_[0], c.coefs_[0])
+
+
+def test_fitted_model_keeps_its_dtype(small):
+    X, y = small
+    clf = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, random_state=0)
+    clf.fit(X.astype(np.float32), y)
+    clf.partial_fit(X, y)  # float64 X continues the float32 model in float32
+    assert all(c.dtype == np.float32 for c in clf.coefs_ + clf.intercepts_)
+    assert clf.predict_proba(X).dtype == np.float32
+    warm = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, warm_start=True)
+    warm.fit(X.astype(np.float32), y).fit(X, y)
+    assert warm.coefs_[0].dtype == np.float32
