@@ -16,11 +16,11 @@ def test_cache_falls_back_to_a_writable_temp_dir(tmp_path):
             else real_access(path, mode)
         )
         import numba
-        import skdeep
+        from skdeep import MLPClassifier  # imports the kernels
         os.access = real_access
         from sklearn.datasets import load_iris
         X, y = load_iris(return_X_y=True)
-        clf = skdeep.MLPClassifier(hidden_layer_sizes=(4,), max_iter=3).fit(X, y)
+        clf = MLPClassifier(hidden_layer_sizes=(4,), max_iter=3).fit(X, y)
         assert numba.config.CACHE_DIR.startswith(os.environ["TMPDIR"])
         assert os.listdir(numba.config.CACHE_DIR)
         print(clf.score(X, y))
