@@ -87,6 +87,9 @@ def run_stochastic(
     best_params = params.copy()
     sample_idx = np.arange(n_train, dtype=np.int64)
     history.n_iter = 0
+    # True while an epoch's updates are applied but not yet recorded: a Ctrl-C
+    # then rolls the weights back so they match n_iter_ and loss_curve_.
+    epoch_open = False
     try:
         for _ in range(config.max_iter):
             if config.shuffle:
@@ -103,6 +106,7 @@ def run_stochastic(
                 config.beta_2,
                 config.epsilon,
             )
+            epoch_open = True
             total, _, finite = run_epoch(order, params, hyper, optimizer)
             if not finite:
                 params[:] = params_snapshot
@@ -122,6 +126,7 @@ def run_stochastic(
             history.loss = total / n_train
             history.t += n_train
             history.loss_curve.append(history.loss)
+            epoch_open = False
             if config.verbose:
                 print(f"Iteration {history.n_iter}, loss = {history.loss:.8f}")
             _update_no_improvement(history, config, params, best_params, validate)
@@ -152,9 +157,12 @@ def run_stochastic(
                     stacklevel=4,
                 )
     except KeyboardInterrupt:
+        if epoch_open:
+            params[:] = params_snapshot
+            _restore(optimizer, snapshot)
         warnings.warn(
             "Training interrupted by user; the model keeps the weights of its last "
-            "complete epoch.",
+            "complete epoch (or its best ones, with early stopping).",
             TrainingInterruptedWarning,
             stacklevel=4,
         )

@@ -504,3 +504,44 @@ def test_fitted_model_keeps_its_dtype(small):
     warm = MLPClassifier(hidden_layer_sizes=(5,), max_iter=2, warm_start=True)
     warm.fit(X.astype(np.float32), y).fit(X, y)
     assert warm.coefs_[0].dtype == np.float32
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_keyboard_interrupt_keeps_a_consistent_model(
+    small, monkeypatch, early_stopping
+):
+    """Ctrl-C right after an epoch's kernel returns: the model keeps the last
+    recorded epoch's weights, its history and optimizer state match, and a
+    warning says training was interrupted."""
+    import skdeep.training.stochastic as stochastic
+    from skdeep.exceptions import TrainingInterruptedWarning
+
+    X, y = small
+    real_epoch = stochastic.train_epoch
+    calls = []
+
+    def interrupted_epoch(*args):
+        calls.append(1)
+        result = real_epoch(*args)  # the weights are updated, then Ctrl-C
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return result
+
+    params = dict(
+        hidden_layer_sizes=(10,),
+        shuffle=False,
+        random_state=0,
+        early_stopping=early_stopping,
+        n_iter_no_change=50,
+    )
+    monkeypatch.setattr(stochastic, "train_epoch", interrupted_epoch)
+    with pytest.warns(TrainingInterruptedWarning, match="interrupted"):
+        clf = MLPClassifier(max_iter=20, **params).fit(X, y)
+    monkeypatch.setattr(stochastic, "train_epoch", real_epoch)
+    three = MLPClassifier(max_iter=3, **params).fit(X, y)
+    assert clf.n_iter_ == 3
+    assert len(clf.loss_curve_) == 3
+    assert clf._optimizer.step[0] == three._optimizer.step[0]
+    for a, b in zip(clf.coefs_ + clf.intercepts_, three.coefs_ + three.intercepts_):
+        np.testing.assert_array_equal(a, b)
+    assert np.all(np.isfinite(clf.predict_proba(X)))
