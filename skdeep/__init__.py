@@ -9,7 +9,7 @@ Display objects import matplotlib only when they draw.
 
 import importlib
 
-__version__ = "0.1.0.dev0"
+from skdeep._version import __version__
 
 _LAZY_MODULES = {
     "AdversarialAutoencoder": "skdeep.estimators.autoencoders",

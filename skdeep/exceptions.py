@@ -11,3 +11,7 @@ class TrainingDivergedWarning(UserWarning):
 
 class TrainingInterruptedWarning(UserWarning):
     """Training was interrupted (Ctrl-C); the model keeps its last complete epoch."""
+
+
+class InconsistentVersionWarning(UserWarning):
+    """A pickled skdeep estimator was saved by a different skdeep version."""

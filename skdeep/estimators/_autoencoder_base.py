@@ -27,6 +27,7 @@ from skdeep._kernels.corruption import NOISE_NONE
 from skdeep._kernels.rng import new_rng_state
 from skdeep._kernels.sampling import fill_normal
 from skdeep.estimators._mlp_base import STOCHASTIC_SOLVERS, BaseMLP
+from skdeep.estimators._persistence import VersionedStateMixin
 from skdeep.network.autoencoder import AutoencoderLayout
 from skdeep.network.inference import PREDICT_CHUNK, network_output
 from skdeep.training.autoencoder import AutoencoderTerms, autoencoder_runner
@@ -59,7 +60,11 @@ def _writeable(X):
 
 
 class BaseAutoencoder(
-    ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator, metaclass=ABCMeta
+    VersionedStateMixin,
+    ClassNamePrefixFeaturesOutMixin,
+    TransformerMixin,
+    BaseEstimator,
+    metaclass=ABCMeta,
 ):
     """Base class of the autoencoders; use a subclass."""
 

@@ -10,6 +10,7 @@ from sklearn.utils.validation import assert_all_finite, check_is_fitted
 
 from skdeep._kernels import codes
 from skdeep._kernels.losses import loss_sum
+from skdeep.estimators._persistence import VersionedStateMixin
 from skdeep.network.inference import network_output
 from skdeep.network.layout import DenseLayout
 from skdeep.training.data import KernelInput
@@ -37,7 +38,7 @@ LOSS_CODES = {
 }
 
 
-class BaseMLP(BaseEstimator, metaclass=ABCMeta):
+class BaseMLP(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
     """Base class of the multi-layer perceptrons; use a subclass.
 
     Holds the parameter constraints shared with scikit-learn's MLPs plus skdeep's

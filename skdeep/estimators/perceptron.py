@@ -14,6 +14,7 @@ from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep._kernels import perceptron as kernels
+from skdeep.estimators._persistence import VersionedStateMixin
 from skdeep.utils._compat import (
     Interval,
     StrOptions,
@@ -53,7 +54,7 @@ class _Rows:
             self.indptr = np.empty(0, dtype=np.int32)
 
 
-class PerceptronClassifier(ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     """Linear perceptron classifier, optionally averaged, trained in Numba kernels.
 
     A drop-in for :class:`sklearn.linear_model.Perceptron`: the same parameters,

@@ -1,0 +1,40 @@
+"""Pickled estimators carry skdeep's version; loading another version's warns."""
+
+import pickle
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_iris
+
+import skdeep
+from skdeep.exceptions import InconsistentVersionWarning
+
+ESTIMATORS = [
+    skdeep.MLPClassifier(hidden_layer_sizes=(4,), max_iter=2, random_state=0),
+    skdeep.PerceptronClassifier(max_iter=2, random_state=0),
+    skdeep.CNNClassifier(filters=(2,), hidden_layer_sizes=(), max_iter=1,
+                         input_shape=(2, 2), random_state=0),
+    skdeep.DenoisingAutoencoder(n_components=2, hidden_layer_sizes=(3,),
+                                max_iter=2, random_state=0),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("est", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_version_stamp_round_trip_and_mismatch_warning(est):
+    X, y = load_iris(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est.fit(X, y)
+    blob = pickle.dumps(est)
+    assert est.__getstate__()["_skdeep_version"] == skdeep.__version__
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InconsistentVersionWarning)
+        same = pickle.loads(blob)  # same version: no warning
+    assert "_skdeep_version" not in vars(same)
+    old = blob.replace(skdeep.__version__.encode(), b"0.0.0.xx00")
+    with pytest.warns(InconsistentVersionWarning, match=r"version 0\.0\.0\.xx00"):
+        loaded = pickle.loads(old)
+    method = loaded.predict if hasattr(loaded, "predict") else loaded.transform
+    reference = est.predict if hasattr(est, "predict") else est.transform
+    np.testing.assert_array_equal(method(X), reference(X))
