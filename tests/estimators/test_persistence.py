@@ -38,3 +38,41 @@ def test_version_stamp_round_trip_and_mismatch_warning(est):
     method = loaded.predict if hasattr(loaded, "predict") else loaded.transform
     reference = est.predict if hasattr(est, "predict") else est.transform
     np.testing.assert_array_equal(method(X), reference(X))
+
+
+def _one_of_each():
+    """One small fitted estimator of every class, and the data it was fitted on."""
+    X, y = load_iris(return_X_y=True)
+    small = dict(max_iter=2, random_state=0)
+    estimators = [
+        skdeep.MLPClassifier(hidden_layer_sizes=(4,), **small),
+        skdeep.MLPClassifier(hidden_layer_sizes=(4,), solver="lbfgs", **small),
+        skdeep.MLPRegressor(hidden_layer_sizes=(4,), **small),
+        skdeep.PerceptronClassifier(**small),
+        skdeep.PerceptronClassifier(average=True, **small),
+        skdeep.CNNClassifier(filters=(2,), hidden_layer_sizes=(), **small),
+        skdeep.CNNRegressor(filters=(2,), hidden_layer_sizes=(), **small),
+        skdeep.DenoisingAutoencoder(n_components=2, hidden_layer_sizes=(3,), **small),
+        skdeep.SparseAutoencoder(n_components=2, hidden_layer_sizes=(3,), **small),
+        skdeep.VariationalAutoencoder(n_components=2, hidden_layer_sizes=(3,), **small),
+        skdeep.AdversarialAutoencoder(n_components=2, hidden_layer_sizes=(3,), **small),
+    ]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for est in estimators:
+            est.fit(X, y)
+    return X, estimators
+
+
+def test_skops_round_trip_trusts_only_skdeeps_documented_types():
+    sio = pytest.importorskip("skops.io")
+    X, estimators = _one_of_each()
+    for est in estimators:
+        blob = sio.dumps(est)
+        untrusted = set(sio.get_untrusted_types(data=blob))
+        assert untrusted <= set(skdeep.SKOPS_TRUSTED_TYPES), type(est).__name__
+        loaded = sio.loads(blob, trusted=list(skdeep.SKOPS_TRUSTED_TYPES))
+        method = "predict" if hasattr(est, "predict") else "transform"
+        np.testing.assert_array_equal(
+            getattr(loaded, method)(X), getattr(est, method)(X)
+        )
