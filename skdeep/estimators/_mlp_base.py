@@ -1,5 +1,6 @@
 """What MLPClassifier and MLPRegressor share: parameters, validation and ``_fit``."""
 
+import copy
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -13,6 +14,7 @@ from skdeep._kernels.losses import loss_sum
 from skdeep.estimators._persistence import VersionedStateMixin
 from skdeep.network.inference import network_output
 from skdeep.network.layout import DenseLayout
+from skdeep.training.callbacks import EpochCallbacks
 from skdeep.training.data import KernelInput
 from skdeep.training.history import TrainingHistory
 from skdeep.training.lbfgs import run_lbfgs
@@ -20,6 +22,7 @@ from skdeep.training.optimizer import OptimizerState
 from skdeep.training.schedules import LearningRateSchedule
 from skdeep.training.stochastic import StochasticConfig, run_stochastic
 from skdeep.utils._compat import (
+    CallbackSupportMixin,
     Interval,
     Options,
     StrOptions,
@@ -30,6 +33,9 @@ from skdeep.utils.threads import single_threaded_blas
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
 
+#: Attributes scikit-learn's callback machinery sets during a fit and removes after.
+_CALLBACK_KEYS = ("_callback_fit_ctx", "_skl_callbacks_to_teardown")
+
 LOSS_CODES = {
     "identity": codes.SQUARED_ERROR,
     "softmax": codes.CATEGORICAL_CROSSENTROPY,
@@ -38,7 +44,9 @@ LOSS_CODES = {
 }
 
 
-class BaseMLP(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
+class BaseMLP(
+    VersionedStateMixin, CallbackSupportMixin, BaseEstimator, metaclass=ABCMeta
+):
     """Base class of the multi-layer perceptrons; use a subclass.
 
     Holds the parameter constraints shared with scikit-learn's MLPs plus skdeep's
@@ -245,13 +253,16 @@ class BaseMLP(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         )
 
     def _fit(self, X, y, sample_weight=None, incremental=False):
-        # Any exception leaves the estimator exactly as it was before the call.
+        # Any exception leaves the estimator exactly as it was before the call
+        # (except the callback bookkeeping, which the fit context tears down).
         saved_state = dict(self.__dict__)
         try:
             return self._fit_unsafe(X, y, sample_weight, incremental)
         except BaseException:
+            in_flight = {k: v for k, v in vars(self).items() if k in _CALLBACK_KEYS}
             self.__dict__.clear()
             self.__dict__.update(saved_state)
+            self.__dict__.update(in_flight)
             raise
 
     def _fit_unsafe(self, X, y, sample_weight, incremental):
@@ -302,6 +313,9 @@ class BaseMLP(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
         data = KernelInput.from_validated(X)
         Y = np.ascontiguousarray(Y, dtype=dtype)
         loss_code = LOSS_CODES[out_activation]
+        fit_task, epoch_callbacks = self._start_callbacks(
+            X, y, user_sample_weight, layout, history, out_activation
+        )
 
         with single_threaded_blas():
             if self.solver == "lbfgs":
@@ -340,6 +354,7 @@ class BaseMLP(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 run_stochastic(
                     data, Y, sw, layout, params, optimizer,
                     history, config, random_state, train_rows, validate, incremental,
+                    callbacks=epoch_callbacks,
                 )  # fmt: skip
 
         if not np.all(np.isfinite(params)):
@@ -348,7 +363,34 @@ class BaseMLP(VersionedStateMixin, BaseEstimator, metaclass=ABCMeta):
                 "contain large values and need to be preprocessed."
             )
         self._publish(layout, params, history, optimizer, out_activation)
+        if fit_task is not None:
+            fit_task.call_on_fit_task_end(
+                estimator=self, X=X, y=y, reconstruction_attributes={}
+            )
         return self
+
+    def _start_callbacks(self, X, y, sample_weight, layout, history, out_activation):
+        """Open the fit task of scikit-learn's callbacks (when the installed
+        scikit-learn has them and some are set); one sub-task per epoch."""
+        if not hasattr(self, "_init_callback_context"):
+            return None, None
+        stochastic = self.solver in STOCHASTIC_SOLVERS
+        fit_task = self._init_callback_context(
+            max_subtasks=self.max_iter if stochastic else 0
+        )
+        metadata = None if sample_weight is None else {"sample_weight": sample_weight}
+        fit_task.call_on_fit_task_begin(estimator=self, X=X, y=y, metadata=metadata)
+        if not stochastic:
+            return fit_task, None
+
+        def fitted_attributes(params):
+            model = copy.copy(self)
+            model._publish(layout, params, history.copy(), None, out_activation)
+            return vars(model)
+
+        return fit_task, EpochCallbacks(
+            fit_task, self, X, y, metadata, fitted_attributes
+        )
 
     def _prepare_optimizer(self, optimizer, params):
         schedule = self._schedule()

@@ -66,6 +66,7 @@ def run_stochastic(
     validate: Callable | None,
     incremental: bool,
     run_epoch: Callable | None = None,
+    callbacks=None,
 ) -> None:
     """Train ``params`` of ``layout``'s network in place; ``optimizer`` and
     ``history`` are updated in place.
@@ -76,7 +77,9 @@ def run_stochastic(
     rows ``order`` and returns ``(loss_total, n_done, finite)``; by default it is
     the MLP's :func:`~skdeep._kernels.training.train_epoch` (other models, such as
     the autoencoders, pass their own and may leave ``Y``, ``sample_weight`` and
-    ``layout`` as None).
+    ``layout`` as None). ``callbacks`` (an
+    :class:`~skdeep.training.callbacks.EpochCallbacks`) is told each epoch's begin
+    and end, and can stop training.
     """
     if run_epoch is None:
         run_epoch = _mlp_epoch(data, Y, sample_weight, layout, params, config,
@@ -106,11 +109,15 @@ def run_stochastic(
                 config.beta_2,
                 config.epsilon,
             )
+            if callbacks is not None:
+                callbacks.begin()
             epoch_open = True
             total, _, finite = run_epoch(order, params, hyper, optimizer)
             if not finite:
                 params[:] = params_snapshot
                 _restore(optimizer, snapshot)
+                if callbacks is not None:
+                    callbacks.abandon()
                 warnings.warn(
                     f"Training diverged in epoch {history.n_iter + 1}: the loss or "
                     "the weights became non-finite. Training stopped and the weights "
@@ -131,6 +138,8 @@ def run_stochastic(
                 print(f"Iteration {history.n_iter}, loss = {history.loss:.8f}")
             _update_no_improvement(history, config, params, best_params, validate)
             optimizer.schedule.epoch_ends(optimizer.epochs, history.t)
+            if callbacks is not None and callbacks.end(params):
+                break
             if history.no_improvement_count > config.n_iter_no_change:
                 what = "Validation score" if config.early_stopping else "Training loss"
                 msg = (
@@ -160,6 +169,8 @@ def run_stochastic(
         if epoch_open:
             params[:] = params_snapshot
             _restore(optimizer, snapshot)
+        if callbacks is not None:
+            callbacks.abandon()
         warnings.warn(
             "Training interrupted by user; the model keeps the weights of its last "
             "complete epoch (or its best ones, with early stopping).",

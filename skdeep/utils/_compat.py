@@ -14,7 +14,16 @@ from sklearn.utils._param_validation import (
 from sklearn.utils.optimize import _check_optimize_result
 from sklearn.utils.validation import _check_sample_weight, validate_data
 
+try:  # scikit-learn >= 1.9: the public callback API
+    from sklearn.callback import CallbackSupportMixin
+except ImportError:  # pragma: no cover - older scikit-learn: no callbacks
+
+    class CallbackSupportMixin:
+        """Stand-in when scikit-learn has no ``sklearn.callback``."""
+
+
 __all__ = [
+    "CallbackSupportMixin",
     "Hidden",
     "Interval",
     "Options",

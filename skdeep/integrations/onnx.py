@@ -1,0 +1,375 @@
+"""Export fitted skdeep estimators to ONNX, for inference without Python or Numba.
+
+The graph recomputes the estimator's forward pass with standard ONNX operators
+(``Gemm``, ``Conv``, ``MaxPool``, the activations, ``Softmax``, ``ArgMax``,
+``Gather``), using the fitted ``coefs_`` and ``intercepts_`` as initializers:
+
+===========================  =========================================================
+estimator                    graph
+===========================  =========================================================
+MLPClassifier                ``X -> "label", "probabilities"``
+CNNClassifier                ``X -> "label", "probabilities"`` (``X`` flattened C*H*W)
+MLPRegressor, CNNRegressor   ``X -> "variable"`` of shape ``(n, n_outputs)``
+the four autoencoders        ``X -> "codes"``: ``transform`` (the VAE's posterior mean)
+===========================  =========================================================
+
+``X`` has shape ``(None, n_features)`` and the dtype of the fitted weights (float32
+or float64). ``"label"`` holds the values of ``classes_`` (int64 for integer classes,
+strings, floats or booleans otherwise), gathered from a constant tensor by the index
+of the largest probability, so it equals ``predict``; for a multilabel classifier it
+is the int64 indicator matrix ``probabilities > 0.5``. ``"probabilities"`` equals
+``predict_proba`` (``[1 - p, p]`` for a binary problem).
+
+onnx is imported only when :func:`to_onnx` runs (``pip install skdeep[onnx]``).
+"""
+
+import numpy as np
+from sklearn.utils.validation import check_is_fitted
+
+#: Opset used when ``target_opset`` is None; every operator used exists unchanged
+#: from opset 13 on.
+DEFAULT_OPSET = 17
+MIN_OPSET = 13
+
+
+class _GraphBuilder:
+    """Collect nodes and initializers under unique names."""
+
+    def __init__(self, onnx_module, dtype):
+        self.onnx = onnx_module
+        self.dtype = dtype
+        self.nodes = []
+        self.initializers = []
+        self._count = 0
+
+    def name(self, prefix: str) -> str:
+        self._count += 1
+        return f"{prefix}_{self._count}"
+
+    def constant(self, value, prefix: str, dtype=None) -> str:
+        """Add ``value`` as an initializer; return its name."""
+        from onnx import helper, numpy_helper
+
+        name = self.name(prefix)
+        array = np.asarray(value, dtype=dtype)
+        if array.dtype.kind in "UO":
+            tensor = helper.make_tensor(
+                name,
+                self.onnx.TensorProto.STRING,
+                array.shape,
+                [str(v).encode("utf-8") for v in array.ravel()],
+            )
+        else:
+            tensor = numpy_helper.from_array(np.ascontiguousarray(array), name)
+        self.initializers.append(tensor)
+        return name
+
+    def node(self, op: str, inputs, output=None, **attributes) -> str:
+        """Add one node; return the name of its (single) output."""
+        from onnx import helper
+
+        output = output or self.name(op.lower())
+        self.nodes.append(
+            helper.make_node(
+                op, list(inputs), [output], name=self.name(f"{op}_node"), **attributes
+            )
+        )
+        return output
+
+    # --------------------------------------------------------------- layers
+    def activation(self, x: str, activation: str) -> str:
+        if activation == "identity":
+            return x
+        if activation in ("logistic", "sigmoid"):
+            return self.node("Sigmoid", [x])
+        if activation == "tanh":
+            return self.node("Tanh", [x])
+        if activation == "relu":
+            return self.node("Relu", [x])
+        if activation == "leaky_relu":
+            if self.dtype == np.float32:
+                return self.node("LeakyRelu", [x], alpha=0.01)
+            # onnxruntime implements LeakyRelu for float32 only; max(x, 0.01 x) is
+            # the same function.
+            slope = self.constant(np.array(0.01, dtype=self.dtype), "leaky_slope")
+            return self.node("Max", [x, self.node("Mul", [x, slope])])
+        if activation == "softmax":
+            return self.node("Softmax", [x], axis=1)
+        if activation == "exp":
+            return self.node("Exp", [x])
+        raise ValueError(f"Cannot export the activation {activation!r} to ONNX.")
+
+    def dense(self, x: str, coef, intercept, activation: str) -> str:
+        """``activation(x @ coef + intercept)`` as one Gemm and the activation."""
+        w = self.constant(np.asarray(coef, dtype=self.dtype), "coef")
+        b = self.constant(np.asarray(intercept, dtype=self.dtype), "intercept")
+        return self.activation(self.node("Gemm", [x, w, b]), activation)
+
+    def dense_stack(self, x: str, coefs, intercepts, hidden, out) -> str:
+        n = len(coefs)
+        for i, (coef, intercept) in enumerate(zip(coefs, intercepts)):
+            x = self.dense(x, coef, intercept, out if i == n - 1 else hidden)
+        return x
+
+
+def _check_opset(onnx_module, target_opset):
+    latest = onnx_module.defs.onnx_opset_version()
+    if target_opset is None:
+        return min(DEFAULT_OPSET, latest)
+    opset = int(target_opset)
+    if not MIN_OPSET <= opset <= latest:
+        raise ValueError(
+            f"target_opset must be between {MIN_OPSET} and {latest} (the newest "
+            f"opset of the installed onnx), got {target_opset!r}."
+        )
+    return opset
+
+
+def _check_sample(X_sample, n_features: int, name: str):
+    if X_sample is None:
+        return
+    if hasattr(X_sample, "toarray"):  # a sparse matrix: only its shape is read
+        shape = X_sample.shape
+    else:
+        shape = np.shape(X_sample)
+    if len(shape) < 2:
+        raise ValueError(
+            f"X_sample must be 2-D (n_samples, n_features), got shape {shape}."
+        )
+    width = int(np.prod(shape[1:]))
+    if width != n_features:
+        raise ValueError(
+            f"X_sample has {width} features per row, but {name} was fitted on "
+            f"{n_features}."
+        )
+
+
+def _class_labels(builder, classes, index: str) -> tuple[str, int]:
+    """Gather ``classes_[index]``; return the output name and its ONNX type."""
+    from onnx import TensorProto
+
+    classes = np.asarray(classes)
+    kind = classes.dtype.kind
+    if kind in "iu":
+        table, elem = classes.astype(np.int64), TensorProto.INT64
+    elif kind == "f":
+        table, elem = classes.astype(np.float64), TensorProto.DOUBLE
+    elif kind == "b":
+        table, elem = classes.astype(bool), TensorProto.BOOL
+    elif kind == "U" or (kind == "O" and all(isinstance(c, str) for c in classes)):
+        table, elem = classes.astype(object), TensorProto.STRING
+    else:
+        raise TypeError(
+            f"Cannot export classes_ of dtype {classes.dtype} to ONNX: only "
+            "integer, float, boolean and string class labels are supported."
+        )
+    labels = builder.constant(table, "classes")
+    return builder.node("Gather", [labels, index], output="label", axis=0), elem
+
+
+def _classifier_outputs(builder, estimator, P: str):
+    """``"label"`` and ``"probabilities"`` from the output activations ``P``."""
+    from onnx import TensorProto, helper
+
+    n_out = estimator.n_outputs_
+    dtype_elem = helper.np_dtype_to_tensor_dtype(np.dtype(builder.dtype))
+    binarizer = estimator._label_binarizer
+    if binarizer.y_type_.startswith("multilabel"):
+        half = builder.constant(np.array(0.5, dtype=builder.dtype), "threshold")
+        builder.node("Identity", [P], output="probabilities")
+        above = builder.node("Greater", [P, half])
+        builder.node("Cast", [above], output="label", to=TensorProto.INT64)
+        return [
+            helper.make_tensor_value_info("label", TensorProto.INT64, [None, n_out]),
+            helper.make_tensor_value_info("probabilities", dtype_elem, [None, n_out]),
+        ]
+    n_classes = len(estimator.classes_)
+    if n_out == 1:
+        one = builder.constant(np.array(1.0, dtype=builder.dtype), "one")
+        P = builder.node("Concat", [builder.node("Sub", [one, P]), P], axis=1)
+    builder.node("Identity", [P], output="probabilities")
+    index = builder.node("ArgMax", [P], axis=1, keepdims=0)
+    _, label_elem = _class_labels(builder, estimator.classes_, index)
+    return [
+        helper.make_tensor_value_info("label", label_elem, [None]),
+        helper.make_tensor_value_info("probabilities", dtype_elem, [None, n_classes]),
+    ]
+
+
+def _conv_part(builder, layout, coefs, intercepts, x: str) -> tuple[str, int]:
+    """Reshape to images, then the convolution blocks; return the flattened output
+    and the number of parameter layers consumed."""
+    from skdeep._kernels import codes
+
+    c, h, w = layout.input_shape
+    shape = builder.constant(np.array([-1, c, h, w], dtype=np.int64), "image_shape")
+    x = builder.node("Reshape", [x, shape])
+    used = 0
+    for spec in layout.layers():
+        if spec.kind == codes.CONV2D:
+            pads = []
+            for size, k, before, out in (
+                (spec.h_in, spec.kernel_h, spec.pad_top, spec.h_out),
+                (spec.w_in, spec.kernel_w, spec.pad_left, spec.w_out),
+            ):
+                # 'same' pads the extra pixel at the end; 'valid' may leave
+                # ragged rows unread, which ONNX's floor division also drops.
+                after = max(0, (out - 1) * spec.stride + k - size - before)
+                assert (size + before + after - k) // spec.stride + 1 == out
+                pads.append((before, after))
+            weight = builder.constant(
+                np.asarray(coefs[used], dtype=builder.dtype), "conv_kernel"
+            )
+            bias = builder.constant(
+                np.asarray(intercepts[used], dtype=builder.dtype), "conv_bias"
+            )
+            x = builder.node(
+                "Conv",
+                [x, weight, bias],
+                kernel_shape=[spec.kernel_h, spec.kernel_w],
+                strides=[spec.stride, spec.stride],
+                pads=[pads[0][0], pads[1][0], pads[0][1], pads[1][1]],
+            )
+            x = builder.activation(x, layout.hidden_activation)
+            used += 1
+        elif spec.kind == codes.MAXPOOL2D:
+            x = builder.node(
+                "MaxPool",
+                [x],
+                kernel_shape=[spec.kernel_h, spec.kernel_w],
+                strides=[spec.stride, spec.stride],
+                ceil_mode=0,
+            )
+    return builder.node("Flatten", [x], axis=1), used
+
+
+def to_onnx(estimator, X_sample, *, target_opset=None):
+    """Convert a fitted skdeep estimator into an ONNX model.
+
+    Parameters
+    ----------
+    estimator : fitted estimator
+        An :class:`~skdeep.MLPClassifier`, :class:`~skdeep.MLPRegressor`,
+        :class:`~skdeep.CNNClassifier`, :class:`~skdeep.CNNRegressor` or one of the
+        four autoencoders (exported as their ``transform``).
+    X_sample : array-like of shape (n_samples, n_features) or None
+        A few rows of input, used to check the number of features (images may be
+        passed as ``(n, H, W)`` or ``(n, C, H, W)``; the graph still takes them
+        flattened, channels-first). None skips the check.
+    target_opset : int, default=None
+        ONNX opset of the default domain, at least 13; None uses 17 (or the newest
+        opset of the installed onnx, if older).
+
+    Returns
+    -------
+    model : onnx.ModelProto
+        A checked model with input ``"X"`` of shape ``(None, n_features)`` in the
+        dtype of the fitted weights, and outputs ``"label"`` and
+        ``"probabilities"`` (classifiers), ``"variable"`` (regressors, always 2-D)
+        or ``"codes"`` (autoencoders).
+
+    Raises
+    ------
+    TypeError
+        If the estimator is not one skdeep can export (for example
+        :class:`~skdeep.PerceptronClassifier`), or its classes are not integers,
+        floats, booleans or strings.
+    ValueError
+        If the estimator is not fitted, ``X_sample`` has the wrong number of
+        features, or ``target_opset`` is out of range.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_iris
+    >>> from skdeep import MLPClassifier
+    >>> from skdeep.integrations.onnx import to_onnx
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = MLPClassifier((8,), random_state=0).fit(X, y)  # doctest: +SKIP
+    >>> model = to_onnx(clf, X[:5])  # doctest: +SKIP
+    >>> [o.name for o in model.graph.output]  # doctest: +SKIP
+    ['label', 'probabilities']
+    """
+    from skdeep.estimators._autoencoder_base import BaseAutoencoder
+    from skdeep.estimators._cnn_base import CNNMixin
+    from skdeep.estimators.mlp import MLPClassifier, MLPRegressor
+
+    name = type(estimator).__name__
+    if not isinstance(estimator, MLPClassifier | MLPRegressor | BaseAutoencoder):
+        raise TypeError(
+            f"Cannot export {name} to ONNX: to_onnx supports MLPClassifier, "
+            "MLPRegressor, CNNClassifier, CNNRegressor and the autoencoders "
+            "(DenoisingAutoencoder, SparseAutoencoder, VariationalAutoencoder, "
+            "AdversarialAutoencoder)."
+        )
+    check_is_fitted(
+        estimator,
+        msg=(
+            f"This {name} instance is not fitted yet; fit it before exporting it "
+            "to ONNX with to_onnx."
+        ),
+    )
+    import onnx
+    from onnx import helper
+
+    opset = _check_opset(onnx, target_opset)
+    n_features = int(estimator.n_features_in_)
+    _check_sample(X_sample, n_features, name)
+    dtype = np.dtype(estimator.coefs_[0].dtype).type
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"Cannot export {name} with weights of dtype {dtype}.")
+    builder = _GraphBuilder(onnx, dtype)
+    coefs, intercepts = list(estimator.coefs_), list(estimator.intercepts_)
+
+    if isinstance(estimator, BaseAutoencoder):
+        layout = estimator._layout()
+        k = estimator.n_encoder_layers_
+        coefs, intercepts = coefs[:k], intercepts[:k]
+        # The VAE's last encoder layer holds means, then log-variances: keep the
+        # means, which is what transform returns.
+        m = layout.n_components
+        coefs[-1], intercepts[-1] = coefs[-1][:, :m], intercepts[-1][:m]
+        out = builder.dense_stack(
+            "X", coefs, intercepts, layout.activation, layout.code_activation
+        )
+        builder.node("Identity", [out], output="codes")
+        elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+        outputs = [helper.make_tensor_value_info("codes", elem, [None, m])]
+    else:
+        x = "X"
+        if isinstance(estimator, CNNMixin):
+            x, used = _conv_part(builder, estimator._layout, coefs, intercepts, x)
+            coefs, intercepts = coefs[used:], intercepts[used:]
+        P = builder.dense_stack(
+            x, coefs, intercepts, estimator.activation, estimator.out_activation_
+        )
+        if isinstance(estimator, MLPClassifier):
+            outputs = _classifier_outputs(builder, estimator, P)
+        else:
+            builder.node("Identity", [P], output="variable")
+            elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+            outputs = [
+                helper.make_tensor_value_info(
+                    "variable", elem, [None, estimator.n_outputs_]
+                )
+            ]
+
+    elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
+    graph = helper.make_graph(
+        builder.nodes,
+        f"skdeep_{name}",
+        [helper.make_tensor_value_info("X", elem, [None, n_features])],
+        outputs,
+        initializer=builder.initializers,
+    )
+    from skdeep import __version__
+
+    model = helper.make_model(
+        graph,
+        opset_imports=[helper.make_opsetid("", opset)],
+        producer_name="skdeep",
+        producer_version=__version__,
+    )
+    # The oldest IR version that can hold this opset, so older runtimes load it.
+    model.ir_version = helper.find_min_ir_version_for(list(model.opset_import))
+    onnx.checker.check_model(model)
+    return model

@@ -1,0 +1,120 @@
+"""scikit-learn's callback API (sklearn.callback): one epoch is one sub-task."""
+
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.model_selection import GridSearchCV
+from sklearn.preprocessing import StandardScaler
+
+from skdeep import CNNClassifier, MLPClassifier, MLPRegressor
+
+callback = pytest.importorskip("sklearn.callback")
+
+pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    X, y = load_digits(return_X_y=True)
+    return StandardScaler().fit_transform(X[:300]), y[:300]
+
+
+class Recorder:
+    """A FitCallback that records hooks and can stop after ``stop_after`` epochs."""
+
+    def __init__(self, stop_after=None):
+        self.stop_after = stop_after
+        self.events = []
+        self.epoch_scores = []
+
+    def setup(self, estimator, context):
+        self.events.append("setup")
+
+    def on_fit_task_begin(self, estimator, context, *, X=None, y=None):
+        self.events.append(f"begin {context.task_name}")
+
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None,
+                        fitted_estimator=None):  # fmt: skip
+        self.events.append(f"end {context.task_name}")
+        if context.task_name == "epoch" and fitted_estimator is not None:
+            self.epoch_scores.append(fitted_estimator.score(X, y))
+            return self.stop_after is not None and (
+                len(self.epoch_scores) >= self.stop_after
+            )
+        return False
+
+    def teardown(self, estimator, context):
+        self.events.append("teardown")
+
+
+PARAMS = dict(hidden_layer_sizes=(16,), shuffle=False, random_state=0, max_iter=6)
+
+
+def test_each_epoch_is_a_task_with_the_model_of_that_epoch(digits):
+    X, y = digits
+    recorder = Recorder()
+    clf = MLPClassifier(**PARAMS).set_callbacks(recorder).fit(X, y)
+    assert recorder.events[0] == "setup" and recorder.events[-1] == "teardown"
+    assert recorder.events.count("begin epoch") == 6 == clf.n_iter_
+    assert recorder.events.count("end epoch") == 6
+    # The model handed over after epoch k is the model a k-epoch fit returns.
+    for k in (1, 3, 6):
+        ref = MLPClassifier(**{**PARAMS, "max_iter": k}).fit(X, y)
+        assert recorder.epoch_scores[k - 1] == ref.score(X, y)
+    # Callbacks observe, they do not change the fit.
+    plain = MLPClassifier(**PARAMS).fit(X, y)
+    for a, b in zip(clf.coefs_, plain.coefs_):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_a_callback_can_stop_training(digits):
+    X, y = digits
+    clf = MLPClassifier(**PARAMS).set_callbacks(Recorder(stop_after=2)).fit(X, y)
+    assert clf.n_iter_ == 2
+    ref = MLPClassifier(**{**PARAMS, "max_iter": 2}).fit(X, y)
+    np.testing.assert_array_equal(clf.coefs_[0], ref.coefs_[0])
+
+
+def test_scoring_monitor_records_every_epoch_also_in_grid_search(digits):
+    X, y = digits
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    MLPRegressor(**PARAMS).set_callbacks(callback.ScoringMonitor(scoring="r2")).fit(
+        X, y.astype(float)
+    )
+    clf = MLPClassifier(**{**PARAMS, "max_iter": 3}).set_callbacks(monitor)
+    GridSearchCV(clf, {"alpha": [1e-4, 1e-2]}, cv=2, n_jobs=2).fit(X, y)
+    rows = monitor.get_logs().data
+    # 4 cross-validation fits and the refit, each with 3 epochs and the fit task.
+    assert len(rows) == 5 * (3 + 1)
+    assert {row["task_name"] for row in rows} == {"fit", "epoch"}
+    assert all(0.0 <= row["accuracy"] <= 1.0 for row in rows)
+
+
+def test_cnn_epochs_are_tasks_too(digits):
+    X, y = digits
+    recorder = Recorder()
+    CNNClassifier(filters=(2,), hidden_layer_sizes=(), max_iter=2,
+                  random_state=0).set_callbacks(recorder).fit(X, y)  # fmt: skip
+    assert recorder.events.count("end epoch") == 2
+
+
+def test_failed_fit_still_tears_callbacks_down(digits):
+    X, y = digits
+    recorder = Recorder()
+    clf = MLPClassifier(**PARAMS).set_callbacks(recorder)
+    with pytest.raises(ValueError):
+        clf.fit(np.full_like(X, np.nan), y)
+    clf.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        with pytest.raises(ValueError):
+            clf.fit(X, y[:-1])
+    assert recorder.events.count("setup") == recorder.events.count("teardown")
+
+
+def test_progress_bar_runs():
+    pytest.importorskip("rich")
+    X, y = load_digits(return_X_y=True)
+    MLPClassifier(max_iter=2).set_callbacks(callback.ProgressBar()).fit(X, y)
