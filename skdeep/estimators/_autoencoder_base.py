@@ -7,6 +7,7 @@ kernel. Subclasses choose the code activation, the variant code and any extra
 network (the adversarial discriminator).
 """
 
+import copy
 from abc import ABCMeta, abstractmethod
 from numbers import Integral, Real
 
@@ -26,17 +27,23 @@ from skdeep._kernels.autoencoder_epochs import score_rows
 from skdeep._kernels.corruption import NOISE_NONE
 from skdeep._kernels.rng import new_rng_state
 from skdeep._kernels.sampling import fill_normal
-from skdeep.estimators._mlp_base import STOCHASTIC_SOLVERS, BaseMLP
+from skdeep.estimators._mlp_base import _CALLBACK_KEYS, STOCHASTIC_SOLVERS, BaseMLP
 from skdeep.estimators._persistence import VersionedStateMixin
 from skdeep.network.autoencoder import AutoencoderLayout
 from skdeep.network.inference import PREDICT_CHUNK, network_output
 from skdeep.training.autoencoder import AutoencoderTerms, autoencoder_runner
+from skdeep.training.callbacks import EpochCallbacks
 from skdeep.training.data import KernelInput
 from skdeep.training.history import TrainingHistory
 from skdeep.training.optimizer import OptimizerState
 from skdeep.training.schedules import LearningRateSchedule
 from skdeep.training.stochastic import StochasticConfig, run_stochastic
-from skdeep.utils._compat import Interval, StrOptions, validate_data
+from skdeep.utils._compat import (
+    CallbackSupportMixin,
+    Interval,
+    StrOptions,
+    validate_data,
+)
 from skdeep.utils.threads import single_threaded_blas
 
 LOSS_CODES = {
@@ -61,6 +68,7 @@ def _writeable(X):
 
 class BaseAutoencoder(
     VersionedStateMixin,
+    CallbackSupportMixin,
     ClassNamePrefixFeaturesOutMixin,
     TransformerMixin,
     BaseEstimator,
@@ -197,8 +205,10 @@ class BaseAutoencoder(
         try:
             return self._fit_unsafe(X, incremental)
         except BaseException:
+            in_flight = {k: v for k, v in vars(self).items() if k in _CALLBACK_KEYS}
             self.__dict__.clear()
             self.__dict__.update(saved_state)
+            self.__dict__.update(in_flight)
             raise
 
     def _fit_unsafe(self, X, incremental):
@@ -287,10 +297,14 @@ class BaseAutoencoder(
             early_stopping=bool(self.early_stopping),
         )
         run_epoch = self._runner(data, layout, terms, batch, rng, dtype)
+        fit_task, epoch_callbacks = self._start_callbacks(
+            X, layout, history, optimizer, loss, out_activation, rng
+        )
         with single_threaded_blas():
             run_stochastic(
                 data, None, None, None, params, optimizer, history, config,
                 random_state, train_rows, validate, incremental, run_epoch=run_epoch,
+                callbacks=epoch_callbacks,
             )  # fmt: skip
         if not np.all(np.isfinite(params)):
             raise ValueError(
@@ -298,7 +312,29 @@ class BaseAutoencoder(
                 "contain large values and need to be preprocessed."
             )
         self._publish(layout, params, history, optimizer, loss, out_activation, rng)
+        if fit_task is not None:
+            fit_task.call_on_fit_task_end(
+                estimator=self, X=X, reconstruction_attributes={}
+            )
         return self
+
+    def _start_callbacks(self, X, layout, history, optimizer, loss, out_act, rng):
+        """Open the fit task of scikit-learn's callbacks; one sub-task per epoch
+        (see :class:`~skdeep.training.callbacks.EpochCallbacks`)."""
+        if not hasattr(self, "_init_callback_context"):
+            return None, None
+        fit_task = self._init_callback_context(max_subtasks=self.max_iter)
+        fit_task.call_on_fit_task_begin(estimator=self, X=X)
+
+        def fitted_attributes(params):
+            model = copy.copy(self)
+            model._publish(
+                layout, params, history.copy(), optimizer, loss, out_act, rng.copy()
+            )
+            return vars(model)
+
+        callbacks = EpochCallbacks(fit_task, self, X, None, None, fitted_attributes)
+        return fit_task, callbacks
 
     def _prepare_optimizer(self, optimizer, layout, dtype):
         schedule = LearningRateSchedule(

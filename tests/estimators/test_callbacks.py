@@ -118,3 +118,23 @@ def test_progress_bar_runs():
     pytest.importorskip("rich")
     X, y = load_digits(return_X_y=True)
     MLPClassifier(max_iter=2).set_callbacks(callback.ProgressBar()).fit(X, y)
+
+
+class _AutoencoderScores(Recorder):
+    def on_fit_task_end(self, estimator, context, *, X=None, fitted_estimator=None):
+        if context.task_name == "epoch":
+            self.epoch_scores.append(fitted_estimator.score(X))
+        return False
+
+
+def test_autoencoder_epochs_are_tasks_with_their_model(digits):
+    from skdeep import DenoisingAutoencoder
+
+    X, _ = digits
+    recorder = _AutoencoderScores()
+    params = dict(n_components=4, max_iter=3, shuffle=False, random_state=0)
+    dae = DenoisingAutoencoder(**params).set_callbacks(recorder).fit(X)
+    assert len(recorder.epoch_scores) == 3
+    one = DenoisingAutoencoder(**{**params, "max_iter": 1}).fit(X)
+    assert recorder.epoch_scores[0] == one.score(X)
+    assert recorder.epoch_scores[-1] == dae.score(X)
