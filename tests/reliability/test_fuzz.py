@@ -17,18 +17,21 @@ import warnings
 
 import numpy as np
 import pytest
-from _estimators import SPECS
+from _estimators import SMALL_AE, SPECS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from skdeep.exceptions import TrainingDivergedWarning
 
-#: Examples per estimator: 100 runs the whole file in about 20 s.
+#: Examples per estimator: 100 runs the whole file in about 20 s. The long profile
+#: is selected by the environment variable.
 MAX_EXAMPLES = int(os.environ.get("SKDEEP_FUZZ_EXAMPLES", "100"))
 
-#: Known bug (see test_diverged_fit_predicts_finite below): after a
-#: TrainingDivergedWarning the kept "last finite" weights can still be so large that
-#: predictions on the training data overflow to inf. Set to False once fixed.
+#: Known bug (reproducers: the xfail tests at the end): when training blows up (huge
+#: inputs or learning rates) the weights kept are finite but so large that outputs
+#: on the training data overflow to inf, with or without a TrainingDivergedWarning.
+#: While True, finiteness is only checked on well-posed problems (|X| <= 1e6,
+#: learning_rate_init <= 1); shape, dtype and "no other exception" always are.
 KNOWN_BUG_DIVERGED_OVERFLOW = True
 
 VALUE_KINDS = ("normal", "huge", "tiny", "constant_columns", "mostly_zero", "mixed")
@@ -100,7 +103,7 @@ def problems(draw, spec):
     return X, y, params
 
 
-def _check_output(name, out, n, dtype, est, X, diverged=False):
+def _check_output(name, out, n, dtype, est, X, check_finite=True):
     assert isinstance(out, np.ndarray), f"{name} returned {type(out)}"
     assert out.shape[0] == n, f"{name}: {out.shape[0]} rows for {n}"
     if name == "predict" and hasattr(est, "classes_"):
@@ -108,7 +111,7 @@ def _check_output(name, out, n, dtype, est, X, diverged=False):
         assert np.isin(out, est.classes_).all()
         return
     assert out.dtype == dtype, f"{name}: dtype {out.dtype} for X of {dtype}"
-    if not (diverged and KNOWN_BUG_DIVERGED_OVERFLOW):
+    if check_finite:
         assert np.isfinite(out).all(), f"{name} returned non-finite values"
     if name == "predict_proba":
         assert out.shape == (n, len(est.classes_))
@@ -126,19 +129,26 @@ def _check_output(name, out, n, dtype, est, X, diverged=False):
 def _fuzz(spec, problem):
     X, y, params = problem
     est = spec.make(**{**spec.params, **params})
-    with warnings.catch_warnings(record=True) as caught:
+    with warnings.catch_warnings():
         # TrainingDivergedWarning, ConvergenceWarning, ... are all acceptable.
-        warnings.simplefilter("always")
+        warnings.simplefilter("ignore")
         try:
             est.fit(X, y)
         except (ValueError, TypeError):
             return
-        diverged = any(issubclass(w.category, TrainingDivergedWarning) for w in caught)
-        check = dict(n=X.shape[0], dtype=X.dtype, est=est, X=X, diverged=diverged)
+        well_posed = (
+            np.abs(X).max() <= 1e6 and params.get("learning_rate_init", 0) <= 1.0
+        )
+        check_finite = well_posed or not KNOWN_BUG_DIVERGED_OVERFLOW
+        check = dict(
+            n=X.shape[0], dtype=X.dtype, est=est, X=X, check_finite=check_finite
+        )
         for name in spec.predict_methods():
             _check_output(name, getattr(est, name)(X), **check)
         if hasattr(est, "inverse_transform"):
             Z = est.transform(X)
+            if not np.isfinite(Z).all():  # only when check_finite is off (known bug)
+                return
             _check_output("inverse_transform", est.inverse_transform(Z), **check)
 
 
@@ -180,3 +190,32 @@ def test_diverged_fit_predicts_finite():
     with pytest.warns(TrainingDivergedWarning):
         est.fit(X, y)
     assert np.isfinite(est.predict(X)).all()
+
+
+@pytest.mark.xfail(
+    strict=True, reason="bug: finite weights, inf predictions, and no warning"
+)
+def test_blown_up_fit_without_warning_predicts_finite():
+    """One epoch on float32 data of 1.8e15: loss finite (1.2e30), weights 5e27,
+    no TrainingDivergedWarning, but predict on the training row returns inf."""
+    from skdeep import MLPRegressor
+
+    X = np.array([[1.7640523e15]], dtype=np.float32)
+    est = MLPRegressor(
+        hidden_layer_sizes=(4,), max_iter=1, random_state=0, solver="sgd"
+    )
+    est.fit(X, X[:, 0])
+    assert np.isfinite(est.predict(X)).all()
+
+
+@pytest.mark.xfail(strict=True, reason="bug: score_samples is -inf after divergence")
+def test_autoencoder_large_learning_rate_scores_finite():
+    """Ordinary data, learning_rate_init=100: TrainingDivergedWarning, then
+    transform or score_samples returns non-finite values."""
+    from skdeep import VariationalAutoencoder
+
+    X = np.array([[-0.41675785, -0.05626683]])
+    est = VariationalAutoencoder(**SMALL_AE, solver="sgd", learning_rate_init=100.0)
+    est.fit(X)
+    assert np.isfinite(est.transform(X)).all()
+    assert np.isfinite(est.score_samples(X)).all()
