@@ -355,6 +355,8 @@ class BaseMLP(
                     data, Y, sw, layout, params, optimizer,
                     history, config, random_state, train_rows, validate, incremental,
                     callbacks=epoch_callbacks,
+                    outputs_finite=lambda p: bool(np.isfinite(
+                        network_output(layout, p, data, train_rows)).all()),
                 )  # fmt: skip
 
         if not np.all(np.isfinite(params)):

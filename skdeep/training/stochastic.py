@@ -67,6 +67,7 @@ def run_stochastic(
     incremental: bool,
     run_epoch: Callable | None = None,
     callbacks=None,
+    outputs_finite: Callable | None = None,
 ) -> None:
     """Train ``params`` of ``layout``'s network in place; ``optimizer`` and
     ``history`` are updated in place.
@@ -79,7 +80,12 @@ def run_stochastic(
     the autoencoders, pass their own and may leave ``Y``, ``sample_weight`` and
     ``layout`` as None). ``callbacks`` (an
     :class:`~skdeep.training.callbacks.EpochCallbacks`) is told each epoch's begin
-    and end, and can stop training.
+    and end, and can stop training. ``outputs_finite(params)`` tells whether the
+    network's outputs on the training rows are finite: weights can stay finite yet
+    be large enough to overflow them after the last update, which no batch loss
+    has seen. Then the last epoch is rolled back (with a
+    :class:`~skdeep.exceptions.TrainingDivergedWarning`), or, if that does not
+    help, a ValueError is raised (the estimator then keeps its previous state).
     """
     if run_epoch is None:
         run_epoch = _mlp_epoch(data, Y, sample_weight, layout, params, config,
@@ -93,6 +99,7 @@ def run_stochastic(
     # True while an epoch's updates are applied but not yet recorded: a Ctrl-C
     # then rolls the weights back so they match n_iter_ and loss_curve_.
     epoch_open = False
+    last_epoch_rolled_back = False
     try:
         for _ in range(config.max_iter):
             if config.shuffle:
@@ -118,6 +125,7 @@ def run_stochastic(
                 _restore(optimizer, snapshot)
                 if callbacks is not None:
                     callbacks.abandon()
+                last_epoch_rolled_back = True
                 warnings.warn(
                     f"Training diverged in epoch {history.n_iter + 1}: the loss or "
                     "the weights became non-finite. Training stopped and the weights "
@@ -179,6 +187,30 @@ def run_stochastic(
         )
     if config.early_stopping:
         params[:] = best_params
+    if outputs_finite is None or outputs_finite(params):
+        return
+    if not (config.early_stopping or last_epoch_rolled_back) and history.n_iter:
+        # The last update overflowed the outputs: keep the epoch before it.
+        params[:] = params_snapshot
+        _restore(optimizer, snapshot)
+        history.n_iter -= 1
+        history.t -= n_train
+        history.loss_curve.pop()
+        history.loss = history.loss_curve[-1] if history.loss_curve else None
+        if outputs_finite(params):
+            warnings.warn(
+                "Training diverged: the last epoch's weights overflow the network's "
+                "outputs on the training data, so that epoch was rolled back. Try a "
+                "smaller learning_rate_init, a larger alpha, or scaling X and y.",
+                TrainingDivergedWarning,
+                stacklevel=4,
+            )
+            return
+    raise ValueError(
+        "Training diverged: the network's outputs on the training data are not "
+        "finite. Scale X and y (e.g. StandardScaler), or use a smaller "
+        "learning_rate_init or a larger alpha."
+    )
 
 
 def _mlp_epoch(data, Y, sample_weight, layout, params, config, random_state):
