@@ -305,6 +305,8 @@ class BaseAutoencoder(
                 data, None, None, None, params, optimizer, history, config,
                 random_state, train_rows, validate, incremental, run_epoch=run_epoch,
                 callbacks=epoch_callbacks,
+                outputs_finite=lambda p: self._outputs_finite(
+                    layout, p, data, train_rows, LOSS_CODES[loss]),
             )  # fmt: skip
         if not np.all(np.isfinite(params)):
             raise ValueError(
@@ -451,6 +453,14 @@ class BaseAutoencoder(
             X = X.astype(dtype)
             assert_all_finite(X, input_name="X")
         return KernelInput.from_validated(_writeable(X))
+
+    def _outputs_finite(self, layout, params, data, rows, loss_code) -> bool:
+        """True when the codes and the per-row scores of ``rows`` are finite."""
+        codes = network_output(layout.encoder, layout.split(params)[0], data, rows)
+        if not np.isfinite(codes).all():
+            return False
+        return bool(np.isfinite(self._score_rows(layout, params, data, rows,
+                                                 loss_code)).all())  # fmt: skip
 
     def _score_rows(self, layout, params, data, rows, loss_code):
         enc_params, dec_params = layout.split(params)[:2]
