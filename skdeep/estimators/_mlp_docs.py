@@ -138,3 +138,19 @@ n_layers_ : int
 n_outputs_ : int
     Number of outputs.
 """
+
+CLASS_WEIGHT_PARAMETER = """\
+class_weight : dict, 'balanced' or None, default=None
+    Weights of the classes, multiplied into ``sample_weight``; 'balanced' uses
+    ``n_samples / (n_classes * np.bincount(y))``.
+"""
+
+CLASSES_ATTRIBUTE = """\
+classes_ : ndarray or list of ndarray of shape (n_classes,)
+    Class labels.
+"""
+
+CLASSIFIER_OUT_ACTIVATION = """\
+out_activation_ : str
+    'softmax' for multiclass, 'logistic' for binary and multilabel.
+"""

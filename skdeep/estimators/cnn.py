@@ -8,6 +8,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdeep.estimators._cnn_base import CNN_CONSTRAINTS, CNNMixin
 from skdeep.estimators._cnn_docs import CNN_ATTRIBUTES, CNN_PARAMETERS, INPUT_RULES
+from skdeep.estimators._mlp_docs import (
+    CLASS_WEIGHT_PARAMETER,
+    CLASSES_ATTRIBUTE,
+    CLASSIFIER_OUT_ACTIVATION,
+)
 from skdeep.estimators.mlp import MLPClassifier, MLPRegressor
 from skdeep.utils._compat import StrOptions, _fit_context
 
@@ -338,19 +343,12 @@ accuracy on held-out 8x8 digits (``load_digits`` scaled to [0, 1]).
 Parameters
 ----------
 {CNN_PARAMETERS}
-class_weight : dict, 'balanced' or None, default=None
-    Weights of the classes, multiplied into ``sample_weight``; 'balanced' uses
-    ``n_samples / (n_classes * np.bincount(y))``.
-
+{CLASS_WEIGHT_PARAMETER}
 Attributes
 ----------
-classes_ : ndarray or list of ndarray of shape (n_classes,)
-    Class labels.
-
+{CLASSES_ATTRIBUTE}
 {CNN_ATTRIBUTES}
-out_activation_ : str
-    'softmax' for multiclass, 'logistic' for binary and multilabel.
-
+{CLASSIFIER_OUT_ACTIVATION}
 See Also
 --------
 CNNRegressor : The regression counterpart.

@@ -13,7 +13,13 @@ from sklearn.utils.multiclass import (
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from skdeep.estimators._mlp_base import STOCHASTIC_SOLVERS, BaseMLP
-from skdeep.estimators._mlp_docs import SHARED_ATTRIBUTES, SHARED_PARAMETERS
+from skdeep.estimators._mlp_docs import (
+    CLASS_WEIGHT_PARAMETER,
+    CLASSES_ATTRIBUTE,
+    CLASSIFIER_OUT_ACTIVATION,
+    SHARED_ATTRIBUTES,
+    SHARED_PARAMETERS,
+)
 from skdeep.utils._compat import StrOptions, _fit_context, validate_data
 
 
@@ -464,19 +470,12 @@ with a softmax output (multiclass) or logistic outputs (binary and multilabel).
 Parameters
 ----------
 {SHARED_PARAMETERS}
-class_weight : dict, 'balanced' or None, default=None
-    Weights of the classes, multiplied into ``sample_weight``; 'balanced' uses
-    ``n_samples / (n_classes * np.bincount(y))``.
-
+{CLASS_WEIGHT_PARAMETER}
 Attributes
 ----------
-classes_ : ndarray or list of ndarray of shape (n_classes,)
-    Class labels.
-
+{CLASSES_ATTRIBUTE}
 {SHARED_ATTRIBUTES}
-out_activation_ : str
-    'softmax' for multiclass, 'logistic' for binary and multilabel.
-
+{CLASSIFIER_OUT_ACTIVATION}
 See Also
 --------
 MLPRegressor : The regression counterpart.
