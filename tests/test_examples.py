@@ -15,11 +15,16 @@ CASES = {
     "denoising_digits.py": ["denoising_digits.png"],
     "anomaly_detection.py": ["anomaly_detection.png"],
     "grid_search_pipeline.py": [],
+    "out_of_core_dask.py": ["out_of_core_dask.png"],
 }
+# Examples that need an optional extra: skipped when it is not installed.
+REQUIRES = {"out_of_core_dask.py": ["dask.array", "distributed", "dask_ml"]}
 
 
 @pytest.mark.parametrize("script", sorted(CASES))
 def test_example_runs_fast(script, tmp_path):
+    for module in REQUIRES.get(script, []):
+        pytest.importorskip(module)
     args = [sys.executable, os.path.join(EXAMPLES, script), "--fast"]
     if script != "quickstart.py":
         args += ["--out", str(tmp_path)]

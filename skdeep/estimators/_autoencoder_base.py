@@ -44,7 +44,7 @@ from skdeep.utils._compat import (
     StrOptions,
     validate_data,
 )
-from skdeep.utils.threads import single_threaded_blas
+from skdeep.utils.threads import kernel_threads
 
 LOSS_CODES = {
     "squared_error": codes.SQUARED_ERROR,
@@ -300,7 +300,7 @@ class BaseAutoencoder(
         fit_task, epoch_callbacks = self._start_callbacks(
             X, layout, history, optimizer, loss, out_activation, rng
         )
-        with single_threaded_blas():
+        with kernel_threads():
             run_stochastic(
                 data, None, None, None, params, optimizer, history, config,
                 random_state, train_rows, validate, incremental, run_epoch=run_epoch,

@@ -18,7 +18,7 @@ from sklearn.utils.validation import check_is_fitted
 from skdeep.estimators._mlp_base import STOCHASTIC_SOLVERS, BaseMLP
 from skdeep.network.conv_layout import build_conv_layout
 from skdeep.utils._compat import Interval, StrOptions
-from skdeep.utils.threads import single_threaded_blas
+from skdeep.utils.threads import kernel_threads
 
 CNN_CONSTRAINTS: dict = {
     **{k: v for k, v in BaseMLP._parameter_constraints.items() if k != "max_fun"},
@@ -169,5 +169,5 @@ class CNNMixin:
         X, image_shape = flatten_images(X)
         self._check_image_shape(image_shape)
         # The convolution kernels call BLAS inside their parallel loops.
-        with single_threaded_blas():
+        with kernel_threads():
             return super()._network_output(X)

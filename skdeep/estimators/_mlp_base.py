@@ -29,7 +29,7 @@ from skdeep.utils._compat import (
     _check_sample_weight,
     validate_data,
 )
-from skdeep.utils.threads import single_threaded_blas
+from skdeep.utils.threads import kernel_threads
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
 
@@ -317,7 +317,7 @@ class BaseMLP(
             X, y, user_sample_weight, layout, history, out_activation
         )
 
-        with single_threaded_blas():
+        with kernel_threads():
             if self.solver == "lbfgs":
                 n_iter, loss, curve = run_lbfgs(
                     data, Y, sw, layout, params,

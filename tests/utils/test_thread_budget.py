@@ -1,0 +1,149 @@
+"""The thread budget of fits (skdeep/utils/threads.py), in this process.
+
+Fits in joblib and Dask workers are tested in tests/integrations/test_dask.py.
+"""
+
+import subprocess
+import sys
+import textwrap
+import warnings
+
+import numba
+import numpy as np
+import pytest
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from threadpoolctl import threadpool_info, threadpool_limits
+
+from skdeep import CNNClassifier
+from skdeep.network.conv_layout import ConvLayout
+from skdeep.utils import threads
+from skdeep.utils.threads import kernel_threads, thread_budget
+
+needs_two_threads = pytest.mark.skipif(
+    numba.config.NUMBA_NUM_THREADS < 2,
+    reason="needs two Numba threads to tell a budget of one apart",
+)
+
+
+@pytest.fixture(autouse=True)
+def _no_omp_env(monkeypatch):
+    """As if the process had started without OMP_NUM_THREADS."""
+    monkeypatch.setattr(threads, "_OMP_NUM_THREADS", None)
+
+
+@pytest.fixture
+def restore_numba_threads():
+    saved = numba.get_num_threads()
+    yield saved
+    numba.set_num_threads(saved)
+
+
+def test_budget_is_the_numba_setting_by_default():
+    assert thread_budget() == numba.get_num_threads()
+
+
+@needs_two_threads
+def test_budget_follows_the_callers_numba_setting(restore_numba_threads):
+    numba.set_num_threads(1)
+    assert thread_budget() == 1
+
+
+@needs_two_threads
+def test_budget_follows_omp_num_threads(monkeypatch):
+    monkeypatch.setattr(threads, "_OMP_NUM_THREADS", 1)
+    assert thread_budget() == 1
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("1", 1), ("3,2", 3), (" 2 ", 2), ("", None), ("0", None), ("-1", None),
+     ("many", None)],
+)  # fmt: skip
+def test_omp_num_threads_is_read_as_openmp_does(monkeypatch, value, expected):
+    monkeypatch.setenv("OMP_NUM_THREADS", value)
+    assert threads._env_threads("OMP_NUM_THREADS") == expected
+
+
+def test_later_changes_to_the_environment_are_ignored(monkeypatch):
+    """As by OpenMP runtimes; a Dask LocalCluster sets OMP_NUM_THREADS=1 here."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
+    assert thread_budget() == numba.get_num_threads()
+
+
+@needs_two_threads
+def test_budget_follows_threadpoolctl_openmp_limits():
+    if not threads._controller().select(user_api="openmp").lib_controllers:
+        pytest.skip("Numba's threading layer loaded no OpenMP runtime")
+    with threadpool_limits(limits=1, user_api="openmp"):
+        assert thread_budget() == 1
+    assert thread_budget() == numba.get_num_threads()
+
+
+def _blas_threads() -> set:
+    return {i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"}
+
+
+@needs_two_threads
+def test_kernel_threads_applies_the_budget_and_restores(monkeypatch):
+    before, blas_before = numba.get_num_threads(), _blas_threads()
+    monkeypatch.setattr(threads, "_OMP_NUM_THREADS", 1)
+    with kernel_threads():
+        assert numba.get_num_threads() == 1
+        assert _blas_threads() == {1}
+    assert numba.get_num_threads() == before
+    assert _blas_threads() == blas_before
+    with pytest.raises(KeyError), kernel_threads():
+        raise KeyError("a fit that fails")
+    assert numba.get_num_threads() == before
+
+
+@needs_two_threads
+def test_cnn_fit_and_predict_run_within_the_budget(monkeypatch, restore_numba_threads):
+    """The convolution scratch (one im2col slot per Numba thread) is sized inside
+    the budget, in fit and in predict; the model does not depend on the budget."""
+    slots = []
+    conv_scratch = ConvLayout.conv_scratch
+
+    def spy(self, capacity, dtype):
+        slots.append(numba.get_num_threads())
+        return conv_scratch(self, capacity, dtype)
+
+    monkeypatch.setattr(ConvLayout, "conv_scratch", spy)
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:120] / 16, y[:120]
+    params = dict(filters=(3,), hidden_layer_sizes=(8,), max_iter=2, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        free = CNNClassifier(**params).fit(X, y)
+        free_proba = free.predict_proba(X)
+        assert slots and set(slots) == {restore_numba_threads}
+        slots.clear()
+        monkeypatch.setattr(threads, "_OMP_NUM_THREADS", 1)
+        pinned = CNNClassifier(**params).fit(X, y)
+        pinned_proba = pinned.predict_proba(X)
+    assert slots and set(slots) == {1}
+    assert numba.get_num_threads() == restore_numba_threads
+    for a, b in zip(pinned.coefs_, free.coefs_, strict=True):
+        np.testing.assert_array_equal(a, b)
+    np.testing.assert_array_equal(pinned_proba, free_proba)
+
+
+def test_fitting_does_not_import_dask():
+    code = """
+        import sys
+        import numpy as np
+        from skdeep import CNNClassifier, MLPClassifier
+        X, y = np.random.RandomState(0).rand(20, 16), np.arange(20) % 2
+        MLPClassifier(hidden_layer_sizes=(3,), max_iter=1).fit(X, y)
+        CNNClassifier(filters=(2,), hidden_layer_sizes=(3,), max_iter=1).fit(X, y)
+        print(sorted(m for m in sys.modules if m.split(".")[0] in
+                     ("dask", "distributed", "dask_ml")))
+    """
+    out = subprocess.run(
+        [sys.executable, "-W", "ignore", "-c", textwrap.dedent(code)],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert out.strip() == "[]"
