@@ -5,7 +5,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
-from joblib import Parallel, delayed
+from joblib import effective_n_jobs
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state, compute_class_weight
@@ -13,48 +13,27 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
-from skdeep._kernels import perceptron as kernels
 from skdeep.estimators._persistence import VersionedStateMixin
+from skdeep.training.callbacks import start_fit_task
+from skdeep.training.perceptron import BinaryProblem, Rows, Weights, train_epochs
 from skdeep.utils._compat import (
+    CallbackSupportMixin,
     Interval,
     StrOptions,
     _check_sample_weight,
     _fit_context,
     validate_data,
 )
+from skdeep.utils.threads import kernel_threads
 
 __all__ = ["PerceptronClassifier"]
 
 _MAX_INT = np.iinfo(np.int32).max
-_PENALTIES = {
-    None: kernels.PENALTY_NONE,
-    "l1": kernels.PENALTY_L1,
-    "l2": kernels.PENALTY_L2,
-    "elasticnet": kernels.PENALTY_ELASTICNET,
-}
-# sklearn's ``SPARSE_INTERCEPT_DECAY``: intercept steps are damped for sparse X.
-_SPARSE_INTERCEPT_DECAY = 0.01
-# ``WeightVector`` folds ``wscale`` into the weights below these values.
-_RESET_WSCALE = {np.dtype(np.float64): 1e-9, np.dtype(np.float32): 1e-6}
 
 
-class _Rows:
-    """Training rows as the kernels read them: CSR arrays, or a raveled dense X."""
-
-    def __init__(self, X):
-        self.n_samples, self.n_features = X.shape
-        self.sparse = sp.issparse(X)
-        if self.sparse:
-            self.data = np.ascontiguousarray(X.data)
-            self.indices = np.ascontiguousarray(X.indices, dtype=np.int32)
-            self.indptr = np.ascontiguousarray(X.indptr, dtype=np.int32)
-        else:
-            self.data = np.ascontiguousarray(X).reshape(-1)
-            self.indices = np.empty(0, dtype=np.int32)
-            self.indptr = np.empty(0, dtype=np.int32)
-
-
-class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
+class PerceptronClassifier(
+    VersionedStateMixin, CallbackSupportMixin, ClassifierMixin, BaseEstimator
+):
     """Linear perceptron classifier, optionally averaged, trained in Numba kernels.
 
     A drop-in for :class:`sklearn.linear_model.Perceptron`: the same parameters,
@@ -129,7 +108,8 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
         Names of features seen during :term:`fit`. Defined only when `X` has feature
         names that are all strings.
     n_iter_ : int
-        The number of epochs run; for multiclass fits the maximum over classes.
+        The number of complete epochs run; for multiclass fits the maximum over
+        classes.
     t_ : int
         Number of weight updates performed during training, ``n_iter_ * n_samples
         + 1``.
@@ -145,6 +125,18 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     arrays (CSR ``data``/``indices``/``indptr`` or the dense rows). float32 input is
     trained in float32, with the roundings of scikit-learn's float32 path, and
     ``coef_`` is float32 then, as in scikit-learn.
+
+    The one-vs-rest problems of a multiclass fit train side by side, one epoch of
+    each at a time, and each stops on scikit-learn's criterion by itself: the model
+    is the one scikit-learn's problem-after-problem training gives. An epoch (of
+    every problem not yet converged) is one task of scikit-learn's callback API
+    (:mod:`sklearn.callback`): ``set_callbacks(ProgressBar())`` shows a live bar,
+    ``ScoringMonitor`` scores the model after every epoch (also inside
+    :class:`~sklearn.model_selection.GridSearchCV`), and a callback that returns
+    True stops training. Callbacks do not change the model. Ctrl-C during
+    :meth:`fit` or :meth:`partial_fit` stops training cleanly: the model keeps the
+    weights of its last complete epoch, ``n_iter_`` and ``t_`` count the complete
+    epochs, and a :class:`~skdeep.exceptions.TrainingInterruptedWarning` says so.
 
     Deliberate differences from scikit-learn: negative sample weights are
     rejected; a fit that fails leaves the fitted model untouched; ``coef_init`` is
@@ -173,6 +165,18 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
     >>> avg = PerceptronClassifier(average=True, random_state=0).fit(X, y)
     >>> avg.coef_.shape
     (10, 64)
+
+    Callbacks see every epoch; ``ScoringMonitor`` records the training accuracy
+    after each one (and of the fitted model):
+
+    >>> from sklearn.callback import ScoringMonitor
+    >>> monitor = ScoringMonitor(scoring="accuracy")
+    >>> clf = PerceptronClassifier(max_iter=3, tol=None).set_callbacks(monitor)
+    >>> clf.fit(X, y)
+    PerceptronClassifier(max_iter=3, tol=None)
+    >>> [round(row["accuracy"], 3) for row in monitor.get_logs().data
+    ...  if row["task_name"] == "epoch"]
+    [0.939, 0.938, 0.948]
     """
 
     _parameter_constraints: dict = {
@@ -322,9 +326,10 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             if k in self.__dict__
         }
         try:
-            fitted = self._train(
-                X, y, classes, sample_weight, coef_init, intercept_init, incremental
-            )
+            with kernel_threads():
+                fitted = self._train(
+                    X, y, classes, sample_weight, coef_init, intercept_init, incremental
+                )
         except BaseException:
             for k in ("n_features_in_", "feature_names_in_"):
                 self.__dict__.pop(k, None)
@@ -376,6 +381,12 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
                 f"{n_classes} class"
             )
         class_weight = compute_class_weight(self.class_weight, classes=all_classes, y=y)
+        if np.any(class_weight < 0):
+            raise ValueError(
+                f"class_weight must be non-negative, got {self.class_weight!r}."
+            )
+        # What the callbacks receive: the validated weights, if the user gave any.
+        weights_given = sample_weight is not None
         sample_weight = _check_sample_weight(
             sample_weight,
             X,
@@ -389,6 +400,12 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
 
         # Starting point: copies, so that a failing fit changes nothing.
         if not incremental and self.warm_start and hasattr(self, "coef_"):
+            if coef_init is None and n_features != self.coef_.shape[1]:
+                raise ValueError(
+                    f"X has {n_features} features, but the model to warm-start was "
+                    f"fitted with {self.coef_.shape[1]}; set warm_start=False to "
+                    "fit on a different number of features."
+                )
             coef_init = self.coef_ if coef_init is None else coef_init
             intercept_init = (
                 self.intercept_ if intercept_init is None else intercept_init
@@ -399,30 +416,39 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
                     f"Number of features {n_features} does not match previous "
                     f"data {self._standard_coef.shape[1]}."
                 )
-            coef = self._standard_coef.copy()
-            intercept = self._standard_intercept.copy()
-            avg_coef = self._average_coef.copy() if averaging else None
-            avg_intercept = self._average_intercept.copy() if averaging else None
+            if averaging and self._average_coef is None:
+                raise ValueError(
+                    "average was switched on after the first call to partial_fit; "
+                    "call fit to train an averaged perceptron."
+                )
+            weights = Weights(
+                self._standard_coef,
+                self._standard_intercept,
+                self._average_coef if averaging else None,
+                self._average_intercept if averaging else None,
+            ).copy()
             t = self.t_
         else:
             coef, intercept = _initial_parameters(
                 coef_init, intercept_init, n_out, n_features, X.dtype
             )
-            avg_coef = np.zeros_like(coef) if averaging else None
-            avg_intercept = np.zeros_like(intercept) if averaging else None
+            weights = Weights(
+                coef,
+                intercept,
+                np.zeros_like(coef) if averaging else None,
+                np.zeros_like(intercept) if averaging else None,
+            )
             t = 1.0
 
-        rows = _Rows(X)
-        max_iter = 1 if incremental else self.max_iter
-        tasks = []
+        tasks = []  # labels, class weights, validation mask and seed per problem
         if n_classes == 2:
             rng = check_random_state(self.random_state)
             rng.randint(1, _MAX_INT)  # the draw of sklearn's make_dataset
             y_bin = _binary_labels(y, all_classes[1], X.dtype)
             skip = self._validation_mask(y_bin, sample_weight)
             seed = rng.randint(_MAX_INT)
-            weights = np.array([class_weight[1], class_weight[0]], dtype=X.dtype)
-            tasks.append((0, y_bin, weights, skip, seed))
+            pair = np.array([class_weight[1], class_weight[0]], dtype=X.dtype)
+            tasks.append((y_bin, pair, skip, seed))
         else:
             skip = self._validation_mask(y, sample_weight)
             seeds = check_random_state(self.random_state).randint(
@@ -432,59 +458,80 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
                 rng = np.random.RandomState(seeds[i])
                 rng.randint(1, _MAX_INT)
                 seed = rng.randint(_MAX_INT)
-                weights = np.array([class_weight[i], 1.0], dtype=X.dtype)
+                pair = np.array([class_weight[i], 1.0], dtype=X.dtype)
                 y_bin = _binary_labels(y, all_classes[i], X.dtype)
-                tasks.append((i, y_bin, weights, skip, seed))
+                tasks.append((y_bin, pair, skip, seed))
+        rows = Rows(X)
+        problems = [
+            BinaryProblem(self, rows, X, sample_weight, *task, weights, i, t)
+            for i, task in enumerate(tasks)
+        ]
 
-        def run(task):
-            i, y_bin, weights, skip, seed = task
-            return self._fit_binary(
-                rows,
-                X,
-                y_bin,
-                sample_weight,
-                weights,
-                skip,
-                seed,
-                coef[i],
-                intercept[i : i + 1],
-                None if avg_coef is None else avg_coef[i],
-                None if avg_intercept is None else avg_intercept[i : i + 1],
-                t,
-                max_iter,
+        def fitted_attributes(model):
+            n_iter = max(problem.n_iter for problem in problems)
+            return self._fitted_attributes(
+                all_classes, class_weight, model, n_iter, t + n_iter * n_samples
             )
 
-        if len(tasks) > 1 and self.n_jobs not in (None, 1):
-            n_iters = Parallel(n_jobs=self.n_jobs, prefer="threads")(
-                delayed(run)(task) for task in tasks
+        metadata = {"sample_weight": sample_weight} if weights_given else None
+        max_iter = 1 if incremental else self.max_iter
+        fit_task, callbacks = start_fit_task(
+            self, X, y, metadata, max_iter, fitted_attributes
+        )
+        n_threads = 1  # a binary fit never reads n_jobs, as in scikit-learn
+        if len(problems) > 1:
+            n_threads = min(effective_n_jobs(self.n_jobs), len(problems))
+        train_epochs(problems, max_iter, n_threads, callbacks, weights)
+        for i, problem in enumerate(problems):
+            problem.write_model(weights, i)
+        if averaging and not (
+            np.isfinite(weights.avg_coef).all()
+            and np.isfinite(weights.avg_intercept).all()
+        ):
+            # The plain weights are checked every epoch; their average can still
+            # overflow (scikit-learn's SGDClassifier then returns NaN).
+            raise ValueError(
+                "Floating-point under-/overflow occurred in the averaged weights. "
+                "Scaling input data with StandardScaler or MinMaxScaler might help."
             )
-        else:
-            n_iters = [run(task) for task in tasks]
-        n_iter = max(n_iters)
-        t_new = t + n_iter * n_samples
-
-        if not incremental and self.tol is not None and n_iter == self.max_iter:
+        fitted = fitted_attributes(weights)
+        if (
+            not incremental
+            and self.tol is not None
+            and fitted["n_iter_"] == self.max_iter
+        ):
             warnings.warn(
                 "Maximum number of iteration reached before convergence. Consider "
                 "increasing max_iter to improve the fit.",
                 ConvergenceWarning,
                 stacklevel=3,
             )
+        if fit_task is not None:
+            fit_task.call_on_fit_task_end(
+                estimator=self,
+                X=X,
+                y=y,
+                metadata=metadata,
+                reconstruction_attributes=fitted,
+            )
+        return fitted
 
+    def _fitted_attributes(self, classes, class_weight, model, n_iter, t):
+        """The attributes of a model trained ``n_iter`` epochs, ``t_ = t``."""
         fitted = {
-            "classes_": all_classes,
-            "_standard_coef": coef,
-            "_standard_intercept": intercept,
-            "_average_coef": avg_coef,
-            "_average_intercept": avg_intercept,
+            "classes_": classes,
+            "_standard_coef": model.coef,
+            "_standard_intercept": model.intercept,
+            "_average_coef": model.avg_coef,
+            "_average_intercept": model.avg_intercept,
             "_expanded_class_weight": class_weight,
-            "t_": t_new,
+            "t_": t,
             "n_iter_": n_iter,
         }
-        if averaging and self.average <= t_new - 1:
-            fitted["coef_"], fitted["intercept_"] = avg_coef, avg_intercept
+        if model.avg_coef is not None and self.average <= t - 1:
+            fitted["coef_"], fitted["intercept_"] = model.avg_coef, model.avg_intercept
         else:
-            fitted["coef_"], fitted["intercept_"] = coef, intercept
+            fitted["coef_"], fitted["intercept_"] = model.coef, model.intercept
         return fitted
 
     def _validation_mask(self, y, sample_weight):
@@ -513,109 +560,6 @@ class PerceptronClassifier(VersionedStateMixin, ClassifierMixin, BaseEstimator):
             )
         mask[idx_val] = 1
         return mask
-
-    def _fit_binary(
-        self,
-        rows,
-        X,
-        y,
-        sample_weight,
-        class_weight,
-        skip,
-        seed,
-        w,
-        intercept,
-        aw,
-        avg_intercept,
-        t,
-        max_iter,
-    ):
-        """Train one one-vs-rest problem in place; return the number of epochs."""
-        averaging = aw is not None
-        state = kernels.new_state(
-            float(intercept[0]), float(avg_intercept[0]) if averaging else 0.0
-        )
-        state[kernels.T] = t
-        with np.errstate(over="ignore"):
-            state[kernels.SQ_NORM] = float(np.dot(w, w))
-            state[kernels.L1_NORM] = float(np.abs(w).sum())
-        penalty = _PENALTIES[self.penalty]
-        q = np.zeros_like(w) if penalty in (1, 3) else np.zeros(0, dtype=w.dtype)
-        aw_buf = aw if averaging else np.zeros(0, dtype=w.dtype)
-        order = np.arange(rows.n_samples, dtype=np.int32)
-        tol = -np.inf if self.tol is None else self.tol
-        track_loss = bool(self.verbose) or not self.early_stopping
-        train_count = rows.n_samples - int(skip.sum())
-        if self.early_stopping:
-            val = skip.astype(bool)
-            X_val, y_val, sw_val = X[val], y[val], sample_weight[val]
-        best, no_improvement = (-np.inf if self.early_stopping else np.inf), 0
-        for epoch in range(max_iter):
-            if self.verbose > 0:
-                print(f"-- Epoch {epoch + 1}")
-            kernels.perceptron_epoch(
-                rows.data,
-                rows.indices,
-                rows.indptr,
-                rows.n_features,
-                rows.sparse,
-                y,
-                sample_weight,
-                class_weight,
-                skip,
-                order,
-                seed,
-                bool(self.shuffle),
-                w,
-                aw_buf,
-                q,
-                state,
-                penalty,
-                float(self.alpha),
-                float(self.l1_ratio),
-                float(self.eta0),
-                bool(self.fit_intercept),
-                _SPARSE_INTERCEPT_DECAY if rows.sparse else 1.0,
-                int(self.average),
-                _RESET_WSCALE[w.dtype],
-                track_loss,
-            )
-            if not (np.isfinite(state[kernels.INTERCEPT]) and kernels.all_finite(w)):
-                raise ValueError(
-                    f"Floating-point under-/overflow occurred at epoch #{epoch + 1}. "
-                    "Scaling input data with StandardScaler or MinMaxScaler might "
-                    "help."
-                )
-            if self.early_stopping:
-                # sklearn scores the raw weights (without wscale) here
-                score = _accuracy(X_val, y_val, sw_val, w, state[kernels.INTERCEPT])
-                improved = not (tol > -np.inf and score < best + tol)
-                best = max(best, score)
-                message = f", Validation score: {score:f}"
-            else:
-                objective = state[kernels.OBJECTIVE] / train_count
-                improved = not (tol > -np.inf and objective > best - tol)
-                best = min(best, objective)
-                message = ""
-            if self.verbose > 0:
-                true_w = w * state[kernels.WSCALE]
-                print(
-                    f"Norm: {np.linalg.norm(true_w):.2f}, "
-                    f"NNZs: {np.count_nonzero(true_w)}, "
-                    f"Bias: {state[kernels.INTERCEPT]:.6f}, "
-                    f"T: {(epoch + 1) * train_count}, "
-                    f"Avg. loss: {state[kernels.SUMLOSS] / train_count:f}{message}"
-                )
-            no_improvement = 0 if improved else no_improvement + 1
-            if no_improvement >= self.n_iter_no_change:
-                if self.verbose:
-                    print(f"Convergence after {epoch + 1} epochs")
-                break
-        kernels.reset_wscale(w, aw_buf, state, averaging)
-        intercept[0] = state[kernels.INTERCEPT]
-        if averaging:
-            avg_intercept[0] = state[kernels.AVERAGE_INTERCEPT]
-        return epoch + 1
 
     # --------------------------------------------------------------- inference
     def decision_function(self, X) -> np.ndarray:
@@ -715,10 +659,3 @@ def _initial_parameters(coef_init, intercept_init, n_out, n_features, dtype):
         if intercept.shape != (n_out,):
             raise ValueError("Provided intercept_init does not match dataset.")
     return coef, intercept
-
-
-def _accuracy(X, y, sample_weight, w, intercept):
-    """Weighted accuracy of ``sign(X w + b)`` against ``y`` in {-1, +1}."""
-    scores = safe_sparse_dot(X, w.reshape(1, -1).T, dense_output=True) + intercept
-    pred = np.where(scores.ravel() > 0, 1.0, -1.0)
-    return float(np.average(pred == y, weights=sample_weight))

@@ -11,6 +11,7 @@ MLPClassifier                ``X -> "label", "probabilities"``
 CNNClassifier                ``X -> "label", "probabilities"`` (``X`` flattened C*H*W)
 MLPRegressor, CNNRegressor   ``X -> "variable"`` of shape ``(n, n_outputs)``
 the four autoencoders        ``X -> "codes"``: ``transform`` (the VAE's posterior mean)
+PerceptronClassifier         ``X -> "label", "scores"`` (one ``Gemm``)
 ===========================  =========================================================
 
 ``X`` has shape ``(None, n_features)`` and the dtype of the fitted weights (float32
@@ -19,6 +20,12 @@ strings, floats or booleans otherwise), gathered from a constant tensor by the i
 of the largest probability, so it equals ``predict``; for a multilabel classifier it
 is the int64 indicator matrix ``probabilities > 0.5``. ``"probabilities"`` equals
 ``predict_proba`` (``[1 - p, p]`` for a binary problem).
+
+The perceptron has no ``predict_proba``, so its graph outputs ``"scores"`` instead,
+``decision_function`` as a 2-D array: ``(n, n_classes)``, or ``(n, 1)`` for a binary
+problem (where ``decision_function`` returns 1-D). Its ``"label"`` is the class of
+the largest score, or ``classes_[1]`` where the binary score is positive, as in
+``predict``.
 
 onnx is imported only when :func:`to_onnx` runs (``pip install skdeep[onnx]``).
 """
@@ -196,6 +203,36 @@ def _classifier_outputs(builder, estimator, P: str):
     ]
 
 
+def _linear_classifier_outputs(builder, estimator):
+    """``"scores"`` (``decision_function``, 2-D) and ``"label"`` (``predict``) of
+    the perceptron: ``X @ coef_.T + intercept_``, then the sign or the argmax."""
+    from onnx import TensorProto, helper
+
+    coef = estimator.coef_
+    coef = coef.toarray() if hasattr(coef, "toarray") else coef  # after sparsify()
+    n_out = coef.shape[0]
+    w = builder.constant(np.asarray(coef, dtype=builder.dtype), "coef")
+    b = builder.constant(
+        np.asarray(estimator.intercept_, dtype=builder.dtype), "intercept"
+    )
+    scores = builder.node("Gemm", ["X", w, b], output="scores", transB=1)
+    if n_out == 1:
+        zero = builder.constant(np.array(0.0, dtype=builder.dtype), "zero")
+        positive = builder.node("Greater", [scores, zero])
+        flat = builder.constant(np.array([-1], dtype=np.int64), "flat")
+        index = builder.node(
+            "Reshape", [builder.node("Cast", [positive], to=TensorProto.INT64), flat]
+        )
+    else:
+        index = builder.node("ArgMax", [scores], axis=1, keepdims=0)
+    _, label_elem = _class_labels(builder, estimator.classes_, index)
+    dtype_elem = helper.np_dtype_to_tensor_dtype(np.dtype(builder.dtype))
+    return [
+        helper.make_tensor_value_info("label", label_elem, [None]),
+        helper.make_tensor_value_info("scores", dtype_elem, [None, n_out]),
+    ]
+
+
 def _conv_part(builder, layout, coefs, intercepts, x: str) -> tuple[str, int]:
     """Reshape to images, then the convolution blocks; return the flattened output
     and the number of parameter layers consumed."""
@@ -243,6 +280,45 @@ def _conv_part(builder, layout, coefs, intercepts, x: str) -> tuple[str, int]:
     return builder.node("Flatten", [x], axis=1), used
 
 
+def _network_outputs(builder, estimator):
+    """The forward pass of an MLP, CNN or autoencoder (its ``transform``) on
+    ``"X"``; return the graph's outputs."""
+    from onnx import helper
+
+    from skdeep.estimators._autoencoder_base import BaseAutoencoder
+    from skdeep.estimators._cnn_base import CNNMixin
+    from skdeep.estimators.mlp import MLPClassifier
+
+    elem = helper.np_dtype_to_tensor_dtype(np.dtype(builder.dtype))
+    coefs, intercepts = list(estimator.coefs_), list(estimator.intercepts_)
+    if isinstance(estimator, BaseAutoencoder):
+        layout = estimator._layout()
+        k = estimator.n_encoder_layers_
+        coefs, intercepts = coefs[:k], intercepts[:k]
+        # The VAE's last encoder layer holds means, then log-variances: keep the
+        # means, which is what transform returns.
+        m = layout.n_components
+        coefs[-1], intercepts[-1] = coefs[-1][:, :m], intercepts[-1][:m]
+        out = builder.dense_stack(
+            "X", coefs, intercepts, layout.activation, layout.code_activation
+        )
+        builder.node("Identity", [out], output="codes")
+        return [helper.make_tensor_value_info("codes", elem, [None, m])]
+    x = "X"
+    if isinstance(estimator, CNNMixin):
+        x, used = _conv_part(builder, estimator._layout, coefs, intercepts, x)
+        coefs, intercepts = coefs[used:], intercepts[used:]
+    P = builder.dense_stack(
+        x, coefs, intercepts, estimator.activation, estimator.out_activation_
+    )
+    if isinstance(estimator, MLPClassifier):
+        return _classifier_outputs(builder, estimator, P)
+    builder.node("Identity", [P], output="variable")
+    return [
+        helper.make_tensor_value_info("variable", elem, [None, estimator.n_outputs_])
+    ]
+
+
 def to_onnx(estimator, X_sample, *, target_opset=None):
     """Convert a fitted skdeep estimator into an ONNX model.
 
@@ -250,8 +326,9 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
     ----------
     estimator : fitted estimator
         An :class:`~skdeep.MLPClassifier`, :class:`~skdeep.MLPRegressor`,
-        :class:`~skdeep.CNNClassifier`, :class:`~skdeep.CNNRegressor` or one of the
-        four autoencoders (exported as their ``transform``).
+        :class:`~skdeep.CNNClassifier`, :class:`~skdeep.CNNRegressor`,
+        :class:`~skdeep.PerceptronClassifier` or one of the four autoencoders
+        (exported as their ``transform``).
     X_sample : array-like of shape (n_samples, n_features) or None
         A few rows of input, used to check the number of features (images may be
         passed as ``(n, H, W)`` or ``(n, C, H, W)``; the graph still takes them
@@ -265,15 +342,16 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
     model : onnx.ModelProto
         A checked model with input ``"X"`` of shape ``(None, n_features)`` in the
         dtype of the fitted weights, and outputs ``"label"`` and
-        ``"probabilities"`` (classifiers), ``"variable"`` (regressors, always 2-D)
-        or ``"codes"`` (autoencoders).
+        ``"probabilities"`` (network classifiers), ``"label"`` and ``"scores"``
+        (the perceptron, which has no probabilities), ``"variable"`` (regressors,
+        always 2-D) or ``"codes"`` (autoencoders).
 
     Raises
     ------
     TypeError
-        If the estimator is not one skdeep can export (for example
-        :class:`~skdeep.PerceptronClassifier`), or its classes are not integers,
-        floats, booleans or strings.
+        If the estimator is not a skdeep estimator listed above (for example
+        scikit-learn's own :class:`~sklearn.linear_model.Perceptron`), or its
+        classes are not integers, floats, booleans or strings.
     ValueError
         If the estimator is not fitted, ``X_sample`` has the wrong number of
         features, or ``target_opset`` is out of range.
@@ -288,18 +366,26 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
     >>> model = to_onnx(clf, X[:5])  # doctest: +SKIP
     >>> [o.name for o in model.graph.output]  # doctest: +SKIP
     ['label', 'probabilities']
+
+    The perceptron exports its labels and ``decision_function``:
+
+    >>> from skdeep import PerceptronClassifier
+    >>> perceptron = PerceptronClassifier(random_state=0).fit(X, y)  # doctest: +SKIP
+    >>> [o.name for o in to_onnx(perceptron, X[:5]).graph.output]  # doctest: +SKIP
+    ['label', 'scores']
     """
     from skdeep.estimators._autoencoder_base import BaseAutoencoder
-    from skdeep.estimators._cnn_base import CNNMixin
     from skdeep.estimators.mlp import MLPClassifier, MLPRegressor
+    from skdeep.estimators.perceptron import PerceptronClassifier
 
     name = type(estimator).__name__
-    if not isinstance(estimator, MLPClassifier | MLPRegressor | BaseAutoencoder):
+    supported = MLPClassifier | MLPRegressor | BaseAutoencoder | PerceptronClassifier
+    if not isinstance(estimator, supported):
         raise TypeError(
             f"Cannot export {name} to ONNX: to_onnx supports MLPClassifier, "
-            "MLPRegressor, CNNClassifier, CNNRegressor and the autoencoders "
-            "(DenoisingAutoencoder, SparseAutoencoder, VariationalAutoencoder, "
-            "AdversarialAutoencoder)."
+            "MLPRegressor, CNNClassifier, CNNRegressor, PerceptronClassifier and "
+            "the autoencoders (DenoisingAutoencoder, SparseAutoencoder, "
+            "VariationalAutoencoder, AdversarialAutoencoder)."
         )
     check_is_fitted(
         estimator,
@@ -314,44 +400,16 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
     opset = _check_opset(onnx, target_opset)
     n_features = int(estimator.n_features_in_)
     _check_sample(X_sample, n_features, name)
-    dtype = np.dtype(estimator.coefs_[0].dtype).type
+    perceptron = isinstance(estimator, PerceptronClassifier)
+    weights = estimator.coef_ if perceptron else estimator.coefs_[0]
+    dtype = np.dtype(weights.dtype).type
     if dtype not in (np.float32, np.float64):
         raise TypeError(f"Cannot export {name} with weights of dtype {dtype}.")
     builder = _GraphBuilder(onnx, dtype)
-    coefs, intercepts = list(estimator.coefs_), list(estimator.intercepts_)
-
-    if isinstance(estimator, BaseAutoencoder):
-        layout = estimator._layout()
-        k = estimator.n_encoder_layers_
-        coefs, intercepts = coefs[:k], intercepts[:k]
-        # The VAE's last encoder layer holds means, then log-variances: keep the
-        # means, which is what transform returns.
-        m = layout.n_components
-        coefs[-1], intercepts[-1] = coefs[-1][:, :m], intercepts[-1][:m]
-        out = builder.dense_stack(
-            "X", coefs, intercepts, layout.activation, layout.code_activation
-        )
-        builder.node("Identity", [out], output="codes")
-        elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
-        outputs = [helper.make_tensor_value_info("codes", elem, [None, m])]
+    if perceptron:
+        outputs = _linear_classifier_outputs(builder, estimator)
     else:
-        x = "X"
-        if isinstance(estimator, CNNMixin):
-            x, used = _conv_part(builder, estimator._layout, coefs, intercepts, x)
-            coefs, intercepts = coefs[used:], intercepts[used:]
-        P = builder.dense_stack(
-            x, coefs, intercepts, estimator.activation, estimator.out_activation_
-        )
-        if isinstance(estimator, MLPClassifier):
-            outputs = _classifier_outputs(builder, estimator, P)
-        else:
-            builder.node("Identity", [P], output="variable")
-            elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
-            outputs = [
-                helper.make_tensor_value_info(
-                    "variable", elem, [None, estimator.n_outputs_]
-                )
-            ]
+        outputs = _network_outputs(builder, estimator)
 
     elem = helper.np_dtype_to_tensor_dtype(np.dtype(dtype))
     graph = helper.make_graph(

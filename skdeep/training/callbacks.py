@@ -57,3 +57,23 @@ class EpochCallbacks:
         if self._epoch is not None:
             epoch, self._epoch = self._epoch, None
             epoch.call_on_fit_task_end(estimator=self._estimator)
+
+
+def start_fit_task(estimator, X, y, metadata, max_epochs, fitted_attributes):
+    """Open ``estimator``'s fit task; return it and its :class:`EpochCallbacks`.
+
+    Both are None when the installed scikit-learn has no callback API; the
+    :class:`EpochCallbacks` is None also when the estimator has no callback (then
+    nothing would read the epochs' snapshots, which cost a copy of the model per
+    epoch). The caller ends the fit task once the fitted attributes are known.
+    """
+    if not hasattr(estimator, "_init_callback_context"):
+        return None, None
+    fit_task = estimator._init_callback_context(max_subtasks=max_epochs)
+    fit_task.call_on_fit_task_begin(estimator=estimator, X=X, y=y, metadata=metadata)
+    # set_callbacks (also of callbacks propagated by a meta-estimator) stores them
+    # here; the callback context reads them from there too.
+    if not getattr(estimator, "_skl_callbacks", None):
+        return fit_task, None
+    epochs = EpochCallbacks(fit_task, estimator, X, y, metadata, fitted_attributes)
+    return fit_task, epochs

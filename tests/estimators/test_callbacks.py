@@ -138,3 +138,111 @@ def test_autoencoder_epochs_are_tasks_with_their_model(digits):
     one = DenoisingAutoencoder(**{**params, "max_iter": 1}).fit(X)
     assert recorder.epoch_scores[0] == one.score(X)
     assert recorder.epoch_scores[-1] == dae.score(X)
+
+
+# ------------------------------------------------------------------ perceptron
+class _PerceptronRecorder(Recorder):
+    """Keeps the model handed over after each epoch."""
+
+    def __init__(self, stop_after=None):
+        super().__init__(stop_after)
+        self.models = []
+
+    def on_fit_task_end(self, estimator, context, *, X=None, y=None,
+                        fitted_estimator=None):  # fmt: skip
+        if context.task_name == "epoch":
+            self.models.append(fitted_estimator)
+        return super().on_fit_task_end(
+            estimator, context, X=X, y=y, fitted_estimator=fitted_estimator
+        )
+
+
+PERCEPTRON = dict(max_iter=6, tol=None, random_state=0)
+
+
+@pytest.mark.parametrize("binary", [False, True])
+@pytest.mark.parametrize("average", [False, True])
+def test_perceptron_epochs_are_tasks_with_the_model_of_that_epoch(
+    digits, binary, average
+):
+    from sklearn.linear_model import Perceptron, SGDClassifier
+
+    from skdeep import PerceptronClassifier
+
+    X, y = digits
+    y = y % 2 if binary else y
+    params = dict(PERCEPTRON, average=average)
+    recorder = _PerceptronRecorder()
+    clf = PerceptronClassifier(**params).set_callbacks(recorder).fit(X, y)
+    assert recorder.events.count("begin epoch") == 6 == clf.n_iter_
+    assert recorder.events.count("end epoch") == 6
+    # The model handed over after epoch k is the one a k-epoch fit returns.
+    for k in (1, 2, 6):
+        ref = PerceptronClassifier(**{**params, "max_iter": k}).fit(X, y)
+        model = recorder.models[k - 1]
+        np.testing.assert_array_equal(model.coef_, ref.coef_)
+        np.testing.assert_array_equal(model.intercept_, ref.intercept_)
+        assert (model.n_iter_, model.t_) == (ref.n_iter_, ref.t_) == (k, k * 300 + 1)
+        assert recorder.epoch_scores[k - 1] == ref.score(X, y)
+    # Callbacks observe, they do not change the fit: still scikit-learn's model.
+    if average:
+        sk = SGDClassifier(loss="perceptron", penalty=None, learning_rate="constant",
+                           eta0=1.0, **params)  # fmt: skip
+    else:
+        sk = Perceptron(**PERCEPTRON)
+    sk.fit(X, y)
+    np.testing.assert_array_equal(clf.coef_, sk.coef_)
+    np.testing.assert_array_equal(clf.intercept_, sk.intercept_)
+
+
+def test_perceptron_epochs_end_when_every_problem_converged(digits):
+    from skdeep import PerceptronClassifier
+
+    X, y = digits
+    recorder = _PerceptronRecorder()
+    clf = PerceptronClassifier(random_state=0).set_callbacks(recorder).fit(X, y)
+    assert 1 < clf.n_iter_ < 1000  # converged (tol=1e-3) before max_iter
+    assert recorder.events.count("end epoch") == clf.n_iter_
+
+
+@pytest.mark.parametrize("n_jobs", [1, 2])
+def test_a_callback_can_stop_the_perceptron(digits, n_jobs):
+    from skdeep import PerceptronClassifier
+
+    X, y = digits
+    params = dict(PERCEPTRON, n_jobs=n_jobs)
+    clf = PerceptronClassifier(**params).set_callbacks(_PerceptronRecorder(2))
+    clf.fit(X, y)
+    ref = PerceptronClassifier(**{**params, "max_iter": 2}).fit(X, y)
+    assert clf.n_iter_ == 2 and clf.t_ == ref.t_
+    np.testing.assert_array_equal(clf.coef_, ref.coef_)
+    np.testing.assert_array_equal(clf.intercept_, ref.intercept_)
+
+
+def test_perceptron_scoring_monitor_in_grid_search_and_partial_fit(digits):
+    from skdeep import PerceptronClassifier
+
+    X, y = digits
+    monitor = callback.ScoringMonitor(scoring="accuracy")
+    clf = PerceptronClassifier(**{**PERCEPTRON, "max_iter": 3}).set_callbacks(monitor)
+    GridSearchCV(clf, {"eta0": [0.1, 1.0]}, cv=2, n_jobs=2).fit(X, y)
+    rows = monitor.get_logs().data
+    # 4 cross-validation fits and the refit, each with 3 epochs and the fit task.
+    assert len(rows) == 5 * (3 + 1)
+    assert {row["task_name"] for row in rows} == {"fit", "epoch"}
+    assert all(0.0 <= row["accuracy"] <= 1.0 for row in rows)
+
+    recorder = Recorder()
+    clf = PerceptronClassifier(random_state=0).set_callbacks(recorder)
+    clf.partial_fit(X, y, classes=np.unique(y))
+    assert recorder.events.count("end epoch") == 1
+    ref = PerceptronClassifier(random_state=0).partial_fit(X, y, np.unique(y))
+    assert recorder.epoch_scores == [ref.score(X, y)]
+
+
+def test_perceptron_progress_bar_runs(digits):
+    pytest.importorskip("rich")
+    from skdeep import PerceptronClassifier
+
+    X, y = digits
+    PerceptronClassifier(max_iter=3).set_callbacks(callback.ProgressBar()).fit(X, y)

@@ -1,6 +1,7 @@
 """Tests of skdeep's PerceptronClassifier against scikit-learn's Perceptron."""
 
 import doctest
+import itertools
 import pickle
 import warnings
 
@@ -19,6 +20,8 @@ from sklearn.utils._param_validation import InvalidParameterError
 import skdeep.estimators.perceptron as perceptron_module
 from skdeep._kernels import perceptron as kernels
 from skdeep.estimators.perceptron import PerceptronClassifier
+from skdeep.exceptions import TrainingInterruptedWarning
+from skdeep.utils._compat import CallbackSupportMixin
 
 PENALTIES = [None, "l2", "l1", "elasticnet"]
 
@@ -199,6 +202,85 @@ def test_averaged_at_least_as_accurate_on_noisy_labels():
     assert np.mean(averaged) >= np.mean(plain)
 
 
+# ------------------------------------------------------------------- Ctrl-C
+def _interrupt_at_call(monkeypatch, call):
+    """Make the epoch kernel raise KeyboardInterrupt right after its ``call``-th
+    call has updated the weights (Ctrl-C lands once the kernel returns)."""
+    real_epoch = kernels.perceptron_epoch
+    calls = itertools.count(1)
+
+    def interrupted_epoch(*args):
+        real_epoch(*args)
+        if next(calls) == call:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(kernels, "perceptron_epoch", interrupted_epoch)
+
+
+@pytest.mark.parametrize(
+    "dataset, call",
+    # The one-vs-rest problems train side by side, so calls 10-12 are epoch 4 of
+    # the 3 problems; the binary problem's epoch 4 is call 4.
+    [("multiclass", 10), ("multiclass", 12), ("binary", 4)],
+    ids=["ovr-first-problem", "ovr-last-problem", "binary"],
+)
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"average": True, "penalty": "l1"}, {"n_jobs": 2}],
+    ids=["plain", "averaged-l1", "threads"],
+)
+def test_keyboard_interrupt_keeps_the_last_complete_epoch(
+    monkeypatch, dataset, call, params
+):
+    X, y = DATASETS[dataset]()
+    params = dict(params, max_iter=20, tol=None)
+    _interrupt_at_call(monkeypatch, call)
+    with pytest.warns(TrainingInterruptedWarning, match="last complete epoch"):
+        model = PerceptronClassifier(**params).fit(X, y)
+    monkeypatch.undo()
+    three = _quiet_fit(PerceptronClassifier(**{**params, "max_iter": 3}), X, y)
+    np.testing.assert_array_equal(model.coef_, three.coef_)
+    np.testing.assert_array_equal(model.intercept_, three.intercept_)
+    assert (model.n_iter_, model.t_) == (three.n_iter_, three.t_) == (3, 901)
+    np.testing.assert_array_equal(model.predict(X), three.predict(X))
+    # and training goes on from there as from the 3-epoch model
+    model.partial_fit(X, y)
+    three.partial_fit(X, y)
+    np.testing.assert_array_equal(model.coef_, three.coef_)
+
+
+def test_keyboard_interrupt_in_the_first_epoch_or_in_partial_fit(monkeypatch):
+    X, y = _multiclass()
+    _interrupt_at_call(monkeypatch, 2)
+    with pytest.warns(TrainingInterruptedWarning):
+        model = PerceptronClassifier().fit(X, y)
+    # no epoch completed: the initial (zero) model, which still predicts
+    assert (model.n_iter_, model.t_) == (0, 1.0)
+    np.testing.assert_array_equal(model.coef_, np.zeros((3, 10)))
+    np.testing.assert_array_equal(model.predict(X), np.zeros(300))
+
+    monkeypatch.undo()
+    model = PerceptronClassifier().partial_fit(X, y, classes=[0, 1, 2])
+    before = model.coef_.copy(), model.intercept_.copy(), model.t_
+    _interrupt_at_call(monkeypatch, 3)
+    with pytest.warns(TrainingInterruptedWarning):
+        model.partial_fit(X, y)
+    np.testing.assert_array_equal(model.coef_, before[0])
+    np.testing.assert_array_equal(model.intercept_, before[1])
+    assert (model.n_iter_, model.t_) == (0, before[2])
+
+
+def test_same_model_without_sklearn_callback_api(monkeypatch):
+    # scikit-learn < 1.9 has no sklearn.callback: the fit must not need it
+    monkeypatch.delattr(CallbackSupportMixin, "_init_callback_context", raising=False)
+    assert not hasattr(PerceptronClassifier(), "_init_callback_context")
+    X, y = _multiclass()
+    ours = _quiet_fit(PerceptronClassifier(max_iter=5), X, y)
+    ref = _quiet_fit(Perceptron(max_iter=5), X, y)
+    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    assert ours.n_iter_ == ref.n_iter_ == 5
+
+
 # ---------------------------------------------------------------- sklearn tooling
 def test_grid_search_pipeline_and_pickle():
     X, y = _iris()
@@ -327,6 +409,11 @@ def test_partial_fit_errors():
         PerceptronClassifier(class_weight="balanced").partial_fit(
             X, y, classes=[0, 1, 2]
         )
+    model = PerceptronClassifier().partial_fit(X, y, classes=[0, 1, 2])
+    coef = model.coef_.copy()
+    with pytest.raises(ValueError, match="average was switched on"):
+        model.set_params(average=True).partial_fit(X, y)
+    np.testing.assert_array_equal(model.coef_, coef)
 
 
 # -------------------------------------------------------------------- kernels

@@ -1,6 +1,6 @@
 """to_onnx: every exported graph, run by onnxruntime on held-out rows, reproduces
-predict / predict_proba / transform of the estimator; unsupported estimators and
-unfitted ones are refused."""
+predict / predict_proba / decision_function / transform of the estimator;
+unsupported estimators and unfitted ones are refused."""
 
 import warnings
 
@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from sklearn.datasets import load_digits, make_classification, make_regression
 from sklearn.exceptions import NotFittedError
+from sklearn.linear_model import Perceptron
 
 onnx = pytest.importorskip("onnx")
 ort = pytest.importorskip("onnxruntime")
@@ -243,6 +244,58 @@ def test_cnn_multichannel_and_regressor():
     np.testing.assert_allclose(out.ravel(), reg.predict(X_test), rtol=0, atol=ATOL)
 
 
+# ----------------------------------------------------------- PerceptronClassifier
+def _check_perceptron(clf, X_test, atol=ATOL):
+    """Labels equal predict; scores (always 2-D) equal decision_function."""
+    out = _run(to_onnx(clf, X_test[:3]), X_test)
+    scores = clf.decision_function(X_test).reshape(X_test.shape[0], -1)
+    np.testing.assert_allclose(out["scores"], scores, rtol=0, atol=atol)
+    np.testing.assert_array_equal(out["label"], clf.predict(X_test))
+    return out
+
+
+@pytest.mark.parametrize("average", [False, True])
+def test_perceptron_multiclass(blobs, average):
+    (X_train, X_test), (y_train, _) = _split(*blobs)
+    clf = _fit(
+        PerceptronClassifier(average=average, random_state=0), X_train, y_train + 3
+    )
+    assert clf.coef_.dtype == np.float32
+    out = _check_perceptron(clf, X_test)
+    assert out["scores"].shape == (X_test.shape[0], 3)
+    assert out["label"].dtype == np.int64
+    assert set(np.unique(out["label"])) == {3, 4, 5}
+
+
+def test_perceptron_binary_string_labels_and_sparsified_coef(blobs):
+    X, y = blobs
+    names = np.array(["no", "yes"])
+    (X_train, X_test), (y_train, _) = _split(X, names[(y > 0).astype(int)])
+    clf = _fit(PerceptronClassifier(random_state=0), X_train, y_train)
+    out = _check_perceptron(clf, X_test)
+    assert out["scores"].shape == (X_test.shape[0], 1)
+    assert set(out["label"]) == {"no", "yes"}
+    clf.sparsify()  # coef_ is a CSR matrix now: exported dense, same graph
+    sparse_out = _check_perceptron(clf, X_test)
+    np.testing.assert_array_equal(sparse_out["scores"], out["scores"])
+
+
+@pytest.mark.parametrize("binary", [False, True])
+def test_perceptron_float64_matches_sklearn(blobs, binary):
+    X, y = blobs
+    y = (y > 0).astype(int) if binary else y
+    (X_train, X_test), (y_train, _) = _split(X, y, dtype=np.float64)
+    clf = _fit(PerceptronClassifier(random_state=0), X_train, y_train)
+    model = to_onnx(clf, X_test)
+    assert model.graph.input[0].type.tensor_type.elem_type == onnx.TensorProto.DOUBLE
+    out = _check_perceptron(clf, X_test, atol=1e-12)
+    # the same scores as scikit-learn's Perceptron trained on the same data
+    ref = _fit(Perceptron(random_state=0), X_train, y_train)
+    scores = ref.decision_function(X_test).reshape(X_test.shape[0], -1)
+    np.testing.assert_allclose(out["scores"], scores, rtol=0, atol=1e-10)
+    np.testing.assert_array_equal(out["label"], ref.predict(X_test))
+
+
 # ----------------------------------------------------------------- options, errors
 def test_target_opset(blobs):
     (X_train, X_test), (y_train, _) = _split(*blobs)
@@ -256,16 +309,17 @@ def test_target_opset(blobs):
 
 def test_refuses_unsupported_estimators(blobs):
     X, y = blobs
-    perceptron = _fit(PerceptronClassifier(max_iter=5, random_state=0), X, y)
-    with pytest.raises(TypeError, match="Cannot export PerceptronClassifier"):
-        to_onnx(perceptron, X)
+    sklearn_perceptron = _fit(Perceptron(max_iter=5, random_state=0), X, y)
+    with pytest.raises(TypeError, match="Cannot export Perceptron to ONNX"):
+        to_onnx(sklearn_perceptron, X)
     with pytest.raises(TypeError, match="Cannot export dict"):
         to_onnx({}, X)
 
 
 def test_refuses_unfitted_estimators(blobs):
     X, _ = blobs
-    for estimator in (MLPClassifier(), CNNClassifier(), SparseAutoencoder()):
+    unfitted = (MLPClassifier(), CNNClassifier(), SparseAutoencoder())
+    for estimator in (*unfitted, PerceptronClassifier()):
         with pytest.raises(NotFittedError, match="fit it before exporting"):
             to_onnx(estimator, X)
     assert issubclass(NotFittedError, ValueError)
