@@ -1,4 +1,9 @@
-"""Same random_state and data give bit-identical weights wherever fit runs."""
+"""Same random_state and data give bit-identical weights wherever fit runs.
+
+Here: other processes started with 1 or 2 Numba threads, and joblib workers.
+``tests/reliability/test_determinism_threads.py`` fits every estimator with 1 and
+2 threads in this process.
+"""
 
 import hashlib
 import os

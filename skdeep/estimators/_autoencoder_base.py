@@ -216,6 +216,11 @@ class BaseAutoencoder(
         self._check_variant_params()
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping=True needs a validation set; got "
+                f"validation_fraction={self.validation_fraction!r}."
+            )
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )
@@ -307,6 +312,7 @@ class BaseAutoencoder(
                 callbacks=epoch_callbacks,
                 outputs_finite=lambda p: self._outputs_finite(
                     layout, p, data, train_rows, LOSS_CODES[loss]),
+                rng_state=rng,
             )  # fmt: skip
         if not np.all(np.isfinite(params)):
             raise ValueError(

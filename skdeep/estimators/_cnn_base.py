@@ -32,6 +32,17 @@ CNN_CONSTRAINTS: dict = {
     "dropout": [Interval(Real, 0, 1, closed="left")],
 }
 
+#: The settings given per convolution block (or once for every block).
+BLOCK_PARAMS = ("filters", "kernel_size", "strides", "pool_size")
+
+
+def _positive_int(value) -> bool:
+    return (
+        isinstance(value, Integral | np.integer)
+        and not isinstance(value, bool)
+        and value >= 1
+    )
+
 
 def flatten_images(X):
     """``(X_2d, image_shape)``: 3-D ``(n, H, W)`` and 4-D ``(n, C, H, W)`` arrays
@@ -118,23 +129,46 @@ class CNNMixin:
             )
         return X, Y
 
+    def _check_block_params(self):
+        """Refuse entries of the per-block settings that are not positive integers
+        (the constraints check scalars only; None in pool_size means no pooling)."""
+        for name in BLOCK_PARAMS:
+            value = getattr(self, name)
+            entries = value if hasattr(value, "__iter__") else [value]
+            if name == "pool_size":
+                entries = [v for v in entries if v is not None]
+            if not all(_positive_int(v) for v in entries):
+                raise ValueError(
+                    f"{name} must be a positive integer or one per convolution "
+                    f"block, got {value!r}."
+                )
+
     def _build_layout(self, n_features, n_outputs, out_activation):
+        self._check_block_params()
         filters = self.filters
         if isinstance(filters, Integral | np.integer):
             filters = (filters,)
-        return build_conv_layout(
-            self.input_shape_,
-            filters,
-            self.kernel_size,
-            self.strides,
-            self.padding,
-            self.pool_size,
-            self._hidden_sizes(),
-            n_outputs,
-            self.activation,
-            out_activation,
-            clip=self._clip_sizes,
-        )
+        try:
+            return build_conv_layout(
+                self.input_shape_,
+                filters,
+                self.kernel_size,
+                self.strides,
+                self.padding,
+                self.pool_size,
+                self._hidden_sizes(),
+                n_outputs,
+                self.activation,
+                out_activation,
+                clip=self._clip_sizes,
+            )
+        except ValueError as exc:
+            settings = ", ".join(
+                f"{name}={getattr(self, name)!r}" for name in (*BLOCK_PARAMS, "padding")
+            )
+            raise ValueError(
+                f"{exc} (images of shape {self.input_shape_}, {settings})"
+            ) from None
 
     def _fitted_layout(self):
         return self._layout

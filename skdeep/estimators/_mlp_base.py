@@ -217,7 +217,9 @@ class BaseMLP(
             sizes = [sizes]
         sizes = list(sizes)
         if any(not isinstance(s, Integral | np.integer) or s <= 0 for s in sizes):
-            raise ValueError(f"hidden_layer_sizes must be > 0, got {sizes}.")
+            raise ValueError(
+                f"hidden_layer_sizes must be positive integers, got {sizes}."
+            )
         return [int(s) for s in sizes]
 
     def _dropout_rates(self, n_hidden: int) -> np.ndarray:
@@ -226,7 +228,13 @@ class BaseMLP(
         if np.ndim(self.dropout) == 0:
             rates[:n_hidden] = float(self.dropout)
         else:
-            given = np.asarray(self.dropout, dtype=np.float64).ravel()
+            try:
+                given = np.asarray(self.dropout, dtype=np.float64).ravel()
+            except (TypeError, ValueError):
+                raise ValueError(
+                    "dropout must be a float or a sequence of floats, got "
+                    f"{self.dropout!r}."
+                ) from None
             if given.shape[0] != n_hidden:
                 raise ValueError(
                     f"dropout must be a float or have one rate per hidden layer "
@@ -270,6 +278,11 @@ class BaseMLP(
         rates = self._dropout_rates(len(hidden))
         if self.early_stopping and incremental:
             raise ValueError("partial_fit does not support early_stopping=True")
+        if self.early_stopping and self.validation_fraction == 0:
+            raise ValueError(
+                "early_stopping=True needs a validation set; got "
+                f"validation_fraction={self.validation_fraction!r}."
+            )
         first_pass = not hasattr(self, "coefs_") or (
             not self.warm_start and not incremental
         )

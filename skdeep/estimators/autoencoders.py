@@ -7,7 +7,7 @@ returns the codes ``f(x)``, :meth:`inverse_transform` decodes them, and
 """
 
 import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -453,7 +453,10 @@ class AdversarialAutoencoder(_FitMethods, BaseAutoencoder):
         if not hasattr(sizes, "__iter__"):
             sizes = [sizes]
         sizes = list(sizes)
-        if any(isinstance(s, bool) or int(s) != s or s <= 0 for s in sizes):
+        if any(
+            isinstance(s, bool) or not isinstance(s, Integral | np.integer) or s <= 0
+            for s in sizes
+        ):
             raise ValueError(
                 f"discriminator_layer_sizes must be positive integers, got {sizes}."
             )

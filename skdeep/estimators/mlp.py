@@ -146,6 +146,10 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
             self.class_weight,
             column_or_1d(y) if np.ndim(y) == 2 and np.shape(y)[1] == 1 else y,
         )
+        if np.any(weights < 0):
+            raise ValueError(
+                f"class_weight must be non-negative, got {self.class_weight!r}."
+            )
         if sample_weight is None:
             return weights
         return sample_weight * weights

@@ -68,6 +68,7 @@ def run_stochastic(
     run_epoch: Callable | None = None,
     callbacks=None,
     outputs_finite: Callable | None = None,
+    rng_state: np.ndarray | None = None,
 ) -> None:
     """Train ``params`` of ``layout``'s network in place; ``optimizer`` and
     ``history`` are updated in place.
@@ -86,20 +87,23 @@ def run_stochastic(
     has seen. Then the last epoch is rolled back (with a
     :class:`~skdeep.exceptions.TrainingDivergedWarning`), or, if that does not
     help, a ValueError is raised (the estimator then keeps its previous state).
+    ``rng_state`` is the random stream ``run_epoch`` draws from (the autoencoders'
+    noise and samples), if it outlives the fit: it is rolled back with the weights,
+    so a warm start after a rolled-back epoch draws what a fit of the complete
+    epochs would have drawn.
     """
     if run_epoch is None:
         run_epoch = _mlp_epoch(data, Y, sample_weight, layout, params, config,
                                random_state)  # fmt: skip
     n_train = train_rows.shape[0]
-    snapshot = optimizer.copy()
-    params_snapshot = np.empty_like(params)
+    epoch_start = _EpochStart(params, optimizer, rng_state)
     best_params = params.copy()
     sample_idx = np.arange(n_train, dtype=np.int64)
     history.n_iter = 0
     # True while an epoch's updates are applied but not yet recorded: a Ctrl-C
     # then rolls the weights back so they match n_iter_ and loss_curve_.
     epoch_open = False
-    last_epoch_rolled_back = False
+    diverged_epoch = 0  # the epoch rolled back for non-finite loss or weights
     try:
         for _ in range(config.max_iter):
             if config.shuffle:
@@ -107,8 +111,7 @@ def run_stochastic(
                 # by random_state.shuffle of an arange) at a fifth of its cost.
                 random_state.shuffle(sample_idx)
             order = train_rows[sample_idx]
-            params_snapshot[:] = params
-            snapshot = optimizer.copy()
+            epoch_start.take(params, optimizer, rng_state)
             hyper = optimizer.hyper(
                 config.momentum,
                 config.nesterovs_momentum,
@@ -121,20 +124,10 @@ def run_stochastic(
             epoch_open = True
             total, _, finite = run_epoch(order, params, hyper, optimizer)
             if not finite:
-                params[:] = params_snapshot
-                _restore(optimizer, snapshot)
+                epoch_start.restore(params, optimizer, rng_state)
                 if callbacks is not None:
                     callbacks.abandon()
-                last_epoch_rolled_back = True
-                warnings.warn(
-                    f"Training diverged in epoch {history.n_iter + 1}: the loss or "
-                    "the weights became non-finite. Training stopped and the weights "
-                    "of the last finite epoch were kept. Try a smaller "
-                    "learning_rate_init, a larger alpha, or scaling the inputs "
-                    "(e.g. StandardScaler).",
-                    TrainingDivergedWarning,
-                    stacklevel=4,
-                )
+                diverged_epoch = history.n_iter + 1
                 break
             history.n_iter += 1
             optimizer.epochs += 1
@@ -175,8 +168,7 @@ def run_stochastic(
                 )
     except KeyboardInterrupt:
         if epoch_open:
-            params[:] = params_snapshot
-            _restore(optimizer, snapshot)
+            epoch_start.restore(params, optimizer, rng_state)
         if callbacks is not None:
             callbacks.abandon()
         warnings.warn(
@@ -188,11 +180,19 @@ def run_stochastic(
     if config.early_stopping:
         params[:] = best_params
     if outputs_finite is None or outputs_finite(params):
+        if diverged_epoch:
+            warnings.warn(
+                f"Training diverged in epoch {diverged_epoch}: the loss or the "
+                "weights became non-finite. Training stopped and the weights of the "
+                "last finite epoch were kept. Try a smaller learning_rate_init, a "
+                "larger alpha, or scaling the inputs (e.g. StandardScaler).",
+                TrainingDivergedWarning,
+                stacklevel=4,
+            )
         return
-    if not (config.early_stopping or last_epoch_rolled_back) and history.n_iter:
+    if not (config.early_stopping or diverged_epoch) and history.n_iter:
         # The last update overflowed the outputs: keep the epoch before it.
-        params[:] = params_snapshot
-        _restore(optimizer, snapshot)
+        epoch_start.restore(params, optimizer, rng_state)
         history.n_iter -= 1
         history.t -= n_train
         history.loss_curve.pop()
@@ -253,12 +253,30 @@ def _mlp_epoch(data, Y, sample_weight, layout, params, config, random_state):
     return run_epoch
 
 
-def _restore(optimizer: OptimizerState, snapshot: OptimizerState) -> None:
-    optimizer.state1[:] = snapshot.state1
-    optimizer.state2[:] = snapshot.state2
-    optimizer.step[:] = snapshot.step
-    optimizer.epochs = snapshot.epochs
-    optimizer.schedule = snapshot.schedule
+class _EpochStart:
+    """What an epoch changes, as it was when the epoch began, to roll it back:
+    the weights, the optimizer state and the kernels' random stream (if any)."""
+
+    def __init__(self, params, optimizer: OptimizerState, rng_state) -> None:
+        self.params = params.copy()
+        self.optimizer = optimizer.copy()
+        self.rng_state = None if rng_state is None else rng_state.copy()
+
+    def take(self, params, optimizer: OptimizerState, rng_state) -> None:
+        self.params[:] = params
+        self.optimizer = optimizer.copy()
+        if rng_state is not None:
+            self.rng_state[:] = rng_state
+
+    def restore(self, params, optimizer: OptimizerState, rng_state) -> None:
+        params[:] = self.params
+        optimizer.state1[:] = self.optimizer.state1
+        optimizer.state2[:] = self.optimizer.state2
+        optimizer.step[:] = self.optimizer.step
+        optimizer.epochs = self.optimizer.epochs
+        optimizer.schedule = self.optimizer.schedule
+        if rng_state is not None:
+            rng_state[:] = self.rng_state
 
 
 def _update_no_improvement(history, config, params, best_params, validate) -> None:

@@ -4,6 +4,10 @@ Shared by the table-driven reliability tests: each entry knows what kind of
 estimator it is (classifier, regressor or transformer), which methods it has and
 the data it is fitted on. Configurations are tiny (few epochs, small layers), and
 the CNNs see 16 features, i.e. 4x4 images.
+
+``epoch_kernel`` names the compiled kernel that ``fit`` calls for every epoch (for
+every one-vs-rest problem, for the perceptron), as ``"module:attribute"``: the
+interrupt tests patch it to simulate a Ctrl-C during an epoch.
 """
 
 from dataclasses import dataclass, field
@@ -24,6 +28,8 @@ from skdeep import (
 
 N_SAMPLES = 24
 N_FEATURES = 16  # 4x4 images for the CNNs
+MLP_EPOCH = "skdeep.training.stochastic:train_epoch"
+AUTOENCODER_EPOCH = "skdeep.training.autoencoder:autoencoder_epoch"
 SMALL_AE = dict(n_components=2, hidden_layer_sizes=(4,), max_iter=3, random_state=0)
 
 
@@ -33,6 +39,7 @@ class EstimatorSpec:
 
     name: str
     make: type
+    epoch_kernel: str
     params: dict = field(default_factory=dict)
     kind: str = "classifier"  # "classifier", "regressor" or "transformer"
     sparse: bool = True
@@ -68,6 +75,10 @@ class EstimatorSpec:
             names = ["transform", "score_samples"]
         return [name for name in names if hasattr(self.make, name)]
 
+    def outputs(self, est, X) -> dict:
+        """What ``est`` computes from ``X``, by inference method."""
+        return {name: getattr(est, name)(X) for name in self.predict_methods()}
+
     def fit_methods(self):
         return ["fit", "partial_fit"] if hasattr(self.make, "partial_fit") else ["fit"]
 
@@ -79,28 +90,33 @@ SPECS = [
     EstimatorSpec(
         "MLPClassifier",
         MLPClassifier,
+        MLP_EPOCH,
         dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0),
     ),
     EstimatorSpec(
         "MLPRegressor",
         MLPRegressor,
+        MLP_EPOCH,
         dict(hidden_layer_sizes=(4,), max_iter=3, random_state=0),
         kind="regressor",
     ),
     EstimatorSpec(
         "PerceptronClassifier",
         PerceptronClassifier,
+        "skdeep._kernels.perceptron:perceptron_epoch",
         dict(max_iter=3, tol=None, random_state=0),
     ),
     EstimatorSpec(
         "CNNClassifier",
         CNNClassifier,
+        MLP_EPOCH,
         dict(filters=(2,), hidden_layer_sizes=(4,), max_iter=3, random_state=0),
         images=True,
     ),
     EstimatorSpec(
         "CNNRegressor",
         CNNRegressor,
+        MLP_EPOCH,
         dict(filters=(2,), hidden_layer_sizes=(4,), max_iter=3, random_state=0),
         kind="regressor",
         images=True,
@@ -108,6 +124,7 @@ SPECS = [
     EstimatorSpec(
         "DenoisingAutoencoder",
         DenoisingAutoencoder,
+        AUTOENCODER_EPOCH,
         SMALL_AE,
         kind="transformer",
         sample_weight=False,
@@ -115,6 +132,7 @@ SPECS = [
     EstimatorSpec(
         "SparseAutoencoder",
         SparseAutoencoder,
+        AUTOENCODER_EPOCH,
         SMALL_AE,
         kind="transformer",
         sample_weight=False,
@@ -122,6 +140,7 @@ SPECS = [
     EstimatorSpec(
         "VariationalAutoencoder",
         VariationalAutoencoder,
+        AUTOENCODER_EPOCH,
         SMALL_AE,
         kind="transformer",
         sample_weight=False,
@@ -129,6 +148,7 @@ SPECS = [
     EstimatorSpec(
         "AdversarialAutoencoder",
         AdversarialAutoencoder,
+        "skdeep.training.autoencoder:adversarial_epoch",
         {**SMALL_AE, "discriminator_layer_sizes": (4,)},
         kind="transformer",
         sample_weight=False,
