@@ -167,15 +167,18 @@ class ChildRun(NamedTuple):
     stdout: str
 
 
-def run_child(code: str, env: dict | None = None) -> ChildRun:
-    """Run ``python -c code`` in a fresh process and measure it.
+def run_child(
+    code: str, env: dict | None = None, python: str = sys.executable
+) -> ChildRun:
+    """Run ``python -c code`` in a fresh process (of interpreter ``python``) and
+    measure it.
 
     The peak memory and CPU time are the child's own ``getrusage`` figures, so they
     cover the interpreter, its imports and whatever ``code`` allocated.
     """
     start = time.perf_counter()
     proc = subprocess.run(
-        [sys.executable, "-c", code + _FOOTER],
+        [python, "-c", code + _FOOTER],
         env=child_env() if env is None else env,
         capture_output=True,
         text=True,

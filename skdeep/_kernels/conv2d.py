@@ -45,10 +45,12 @@ bounds-guarded against the padding, so any output size that
 """
 
 import numpy as np
-from numba import njit, prange, uint64
+from numba import prange, uint64
+
+from skdeep._kernels._jit import jit
 
 
-@njit(cache=True)
+@jit()
 def _valid_range(w_out, w, q, stride, pad_left):
     """Output columns ``j`` whose input column ``j*stride + q - pad_left`` is in
     ``[0, w)``: returns ``(j_lo, j_hi)`` with ``0 <= j_lo <= j_hi <= w_out``."""
@@ -59,7 +61,7 @@ def _valid_range(w_out, w, q, stride, pad_left):
     return j_lo, j_hi
 
 
-@njit(cache=True)
+@jit()
 def _im2col(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
     """:func:`_im2col_any`, with the stride a constant when it is 1: LLVM then
     turns the copies into contiguous vector loops (1.3-1.9x faster, measured)."""
@@ -69,7 +71,7 @@ def _im2col(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
         _im2col_any(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols)
 
 
-@njit(cache=True)
+@jit()
 def _col2im(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
     """:func:`_col2im_any`, with the stride a constant when it is 1 (1.3-1.6x)."""
     if stride == 1:
@@ -78,7 +80,7 @@ def _col2im(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
         _col2im_any(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx)
 
 
-@njit(cache=True)
+@jit()
 def _im2col_any(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
     """Unroll one sample's windows: ``cols[(c*kh + p)*kw + q, i*w_out + j] =
     xpad[c, i*stride + p, j*stride + q]`` (zero in the padding).
@@ -116,7 +118,7 @@ def _im2col_any(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
                 row += 1
 
 
-@njit(cache=True)
+@jit()
 def _col2im_any(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
     """Adjoint of :func:`_im2col_any`: ``dx`` is zeroed, then ``dx[c, i*stride + p -
     pad_top, j*stride + q - pad_left] += cols[(c*kh + p)*kw + q, i*w_out + j]``
@@ -147,7 +149,7 @@ def _col2im_any(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
                 row += 1
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols):
     """Forward pass of a 2-D convolution (cross-correlation), written into ``out``.
 
@@ -196,7 +198,7 @@ def conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols):
                     o[oc, j] += bias
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def conv2d_backward(
     X,
     W,
@@ -296,7 +298,7 @@ def conv2d_backward(
             dW2[oc, j] = totalT[j, oc]
 
 
-@njit(cache=True)
+@jit()
 def _sum_row(a, i):
     """``sum(a[i])`` with 8 independent accumulators (a fixed order, so the same
     bits every run, but not the bits of a left-to-right sum)."""

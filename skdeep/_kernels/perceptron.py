@@ -29,9 +29,11 @@ scikit-learn's Cython rounds them (``_to_dtype``), which is a no-op in float64.
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.core import cgutils
 from numba.extending import intrinsic
+
+from skdeep._kernels._jit import jit
 
 # Layout of the float64 ``state`` array a training run carries between epochs.
 INTERCEPT = 0
@@ -103,7 +105,7 @@ def _prefetch(typingctx, arr, idx):
     return sig, codegen
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _prefetch_sample(
     data, indices, indptr, n_features, sparse, y, sample_weight, skip, row
 ):
@@ -130,14 +132,14 @@ def _prefetch_sample(
     _prefetch(skip, row)
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _to_dtype(buf, value):
     """Round ``value`` to ``buf``'s dtype (where sklearn's Cython casts)."""
     buf[0] = value
     return buf[0]
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def xorshift_shuffle(order, seed):
     """Fisher-Yates shuffle of ``order`` in place, sklearn's ``SequentialDataset``.
 
@@ -160,7 +162,7 @@ def xorshift_shuffle(order, seed):
         order[j] = tmp
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _raw_dot(w, data, indices, start, end, sparse):
     """``<w, x>`` in sklearn's order: float64 sum of dtype products, left to right."""
     acc = 0.0
@@ -173,7 +175,7 @@ def _raw_dot(w, data, indices, start, end, sparse):
     return acc
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _add(w, data, indices, start, end, sparse, c, wscale, track_norms, state):
     """``w += x * c / wscale``; sklearn's ``WeightVector.add``.
 
@@ -202,7 +204,7 @@ def _add(w, data, indices, start, end, sparse, c, wscale, track_norms, state):
         state[L1_NORM] = l1 * wscale
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _add_average(aw, data, indices, start, end, sparse, c, num_iter, state):
     """Averaged-SGD bookkeeping for one sample; sklearn's ``WeightVector.add_average``.
 
@@ -225,7 +227,7 @@ def _add_average(aw, data, indices, start, end, sparse, c, num_iter, state):
     state[AVERAGE_A] = average_a + mu * state[AVERAGE_B] * wscale
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def _l1_truncate(w, q, data, indices, start, end, sparse, u, wscale):
     """Cumulative L1 truncated gradient (Tsuruoka et al. 2009) on ``x``'s support."""
     n = end - start
@@ -239,7 +241,7 @@ def _l1_truncate(w, q, data, indices, start, end, sparse, u, wscale):
         q[idx] += wscale * (w[idx] - z)
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def reset_wscale(w, aw, state, averaging):
     """Fold ``wscale`` into ``w`` (and ``average_a``/``average_b`` into ``aw``)."""
     buf = np.empty(1, dtype=w.dtype)
@@ -258,7 +260,7 @@ def reset_wscale(w, aw, state, averaging):
     state[WSCALE] = 1.0
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def perceptron_epoch(
     data,
     indices,
@@ -431,7 +433,7 @@ def perceptron_epoch(
     state[OBJECTIVE] = objective
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def all_finite(w):
     """Whether every entry of ``w`` is finite."""
     for j in range(w.shape[0]):

@@ -25,10 +25,12 @@ each sample's block and scatters through the flat index (no division): 0.11 ms
 (0.41 ms before).
 """
 
-from numba import njit, prange, uint64
+from numba import prange, uint64
+
+from skdeep._kernels._jit import jit
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def maxpool2d_forward(X, pool, out, argmax):
     """Max-pool ``X`` into ``out`` and record the arg-max of each window.
 
@@ -58,7 +60,7 @@ def maxpool2d_forward(X, pool, out, argmax):
                 _pool_plane(X[n, c], pool, out[n, c], argmax[n, c])
 
 
-@njit(cache=True)
+@jit()
 def _pool_plane(x, pool, out, argmax):
     """Max-pool one ``(H, W)`` plane into ``out`` ``(H_out, W_out)``; see
     :func:`maxpool2d_forward`. Branchless: a NaN or a strictly larger value
@@ -88,7 +90,7 @@ def _pool_plane(x, pool, out, argmax):
             arow[j] = r0 * uw + s0 + k
 
 
-@njit(cache=True, parallel=True)
+@jit(parallel=True)
 def maxpool2d_backward(delta, argmax, dX):
     """Backward pass of :func:`maxpool2d_forward`: route each gradient to its arg-max.
 
