@@ -124,3 +124,24 @@ def grid_of(images: np.ndarray, n_cols: int | None) -> np.ndarray:
     for k in range(n):
         grid[divmod(k, n_cols)] = images[k]
     return grid
+
+
+class ImageGridDisplay:
+    """What the image displays share: drawing a grid of images and keeping the
+    artists (``images_``, ``axes_``, ``bounding_ax_``, ``figure_``)."""
+
+    def _draw_grid(self, ax, grid: np.ndarray, name: str | None, **imshow_kwargs):
+        """Draw ``grid`` (see :func:`grid_of`) on ``ax`` (see :func:`image_grid`)
+        with the title ``name``, or the one given at construction; returns the
+        grid of Axes."""
+        fig, axes, bounding_ax = image_grid(
+            ax, *grid.shape, caller=f"{type(self).__name__}.plot"
+        )
+        self.images_ = draw_images(axes, grid, **imshow_kwargs)
+        name = self.name if name is None else name
+        if name is not None:
+            fig.suptitle(name)
+        self.axes_ = axes
+        self.bounding_ax_ = bounding_ax
+        self.figure_ = fig
+        return axes

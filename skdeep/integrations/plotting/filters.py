@@ -7,10 +7,9 @@ import scipy.sparse as sp
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep.integrations.plotting._common import (
+    ImageGridDisplay,
     check_matplotlib,
-    draw_images,
     grid_of,
-    image_grid,
     resolve_image_shape,
 )
 
@@ -65,7 +64,7 @@ def first_layer_images(
     return weights.reshape(len(weights), *shape)
 
 
-class FilterDisplay:
+class FilterDisplay(ImageGridDisplay):
     """First-layer weights as a grid of images, one per filter or unit.
 
     For a CNN each image is one first-layer filter ``filters_[0][o]``, of one
@@ -158,19 +157,9 @@ class FilterDisplay:
                 "filters must be a non-empty array of shape (n_filters, h, w), "
                 f"got shape {filters.shape}."
             )
-        grid = grid_of(filters, n_cols)
-        fig, axes, bounding_ax = image_grid(
-            ax, *grid.shape, caller=f"{type(self).__name__}.plot"
-        )
         vmax = float(np.abs(filters).max()) or 1.0
         kwargs = {"cmap": cmap, "vmin": -vmax, "vmax": vmax, **(imshow_kwargs or {})}
-        self.images_ = draw_images(axes, grid, **kwargs)
-        name = self.name if name is None else name
-        if name is not None:
-            fig.suptitle(name)
-        self.axes_ = axes
-        self.bounding_ax_ = bounding_ax
-        self.figure_ = fig
+        self._draw_grid(ax, grid_of(filters, n_cols), name, **kwargs)
         return self
 
     @classmethod
