@@ -45,6 +45,7 @@ from skdeep.utils._compat import (
     validate_data,
 )
 from skdeep.utils.threads import kernel_threads
+from skdeep.utils.validation import check_layer_sizes
 
 LOSS_CODES = {
     "squared_error": codes.SQUARED_ERROR,
@@ -160,19 +161,8 @@ class BaseAutoencoder(
         """Publish variant-specific attributes of a successful fit."""
 
     # ---------------------------------------------------------------- fitting
-    def _hidden_sizes(self) -> tuple:
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if any(
-            isinstance(s, bool) or not isinstance(s, Integral | np.integer) or s <= 0
-            for s in sizes
-        ):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {sizes}."
-            )
-        return tuple(int(s) for s in sizes)
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        return check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
 
     def _resolve_loss(self, X) -> str:
         return self.loss

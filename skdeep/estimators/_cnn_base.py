@@ -19,6 +19,7 @@ from skdeep.estimators._mlp_base import STOCHASTIC_SOLVERS, BaseMLP
 from skdeep.network.conv_layout import build_conv_layout
 from skdeep.utils._compat import Interval, StrOptions
 from skdeep.utils.threads import kernel_threads
+from skdeep.utils.validation import is_positive_int
 
 CNN_CONSTRAINTS: dict = {
     **{k: v for k, v in BaseMLP._parameter_constraints.items() if k != "max_fun"},
@@ -34,14 +35,6 @@ CNN_CONSTRAINTS: dict = {
 
 #: The settings given per convolution block (or once for every block).
 BLOCK_PARAMS = ("filters", "kernel_size", "strides", "pool_size")
-
-
-def _positive_int(value) -> bool:
-    return (
-        isinstance(value, Integral | np.integer)
-        and not isinstance(value, bool)
-        and value >= 1
-    )
 
 
 def flatten_images(X):
@@ -137,7 +130,7 @@ class CNNMixin:
             entries = value if hasattr(value, "__iter__") else [value]
             if name == "pool_size":
                 entries = [v for v in entries if v is not None]
-            if not all(_positive_int(v) for v in entries):
+            if not all(is_positive_int(v) for v in entries):
                 raise ValueError(
                     f"{name} must be a positive integer or one per convolution "
                     f"block, got {value!r}."

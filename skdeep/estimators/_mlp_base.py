@@ -30,6 +30,7 @@ from skdeep.utils._compat import (
     validate_data,
 )
 from skdeep.utils.threads import kernel_threads
+from skdeep.utils.validation import check_layer_sizes
 
 STOCHASTIC_SOLVERS = ("sgd", "adam", "adagrad", "rmsprop")
 
@@ -211,16 +212,8 @@ class BaseMLP(
         return None
 
     # ------------------------------------------------------------- fitting
-    def _hidden_sizes(self) -> list:
-        sizes = self.hidden_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if any(not isinstance(s, Integral | np.integer) or s <= 0 for s in sizes):
-            raise ValueError(
-                f"hidden_layer_sizes must be positive integers, got {sizes}."
-            )
-        return [int(s) for s in sizes]
+    def _hidden_sizes(self) -> tuple[int, ...]:
+        return check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
 
     def _dropout_rates(self, n_hidden: int) -> np.ndarray:
         """Per-layer dropout rates (the output layer never drops)."""

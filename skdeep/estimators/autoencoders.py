@@ -7,7 +7,7 @@ returns the codes ``f(x)``, :meth:`inverse_transform` decodes them, and
 """
 
 import warnings
-from numbers import Integral, Real
+from numbers import Real
 
 import numpy as np
 import scipy.sparse as sp
@@ -19,6 +19,7 @@ from skdeep.estimators._autoencoder_docs import COMMON_ATTRIBUTES, COMMON_PARAME
 from skdeep.estimators._mlp_base import BaseMLP
 from skdeep.training.autoencoder import adversarial_runner
 from skdeep.utils._compat import Interval, StrOptions, _fit_context
+from skdeep.utils.validation import check_layer_sizes
 
 
 class _FitMethods:
@@ -448,19 +449,10 @@ class AdversarialAutoencoder(_FitMethods, BaseAutoencoder):
         self.discriminator_layer_sizes = discriminator_layer_sizes
         self.prior = prior
 
-    def _discriminator_sizes(self):
-        sizes = self.discriminator_layer_sizes
-        if not hasattr(sizes, "__iter__"):
-            sizes = [sizes]
-        sizes = list(sizes)
-        if any(
-            isinstance(s, bool) or not isinstance(s, Integral | np.integer) or s <= 0
-            for s in sizes
-        ):
-            raise ValueError(
-                f"discriminator_layer_sizes must be positive integers, got {sizes}."
-            )
-        return tuple(int(s) for s in sizes)
+    def _discriminator_sizes(self) -> tuple[int, ...]:
+        return check_layer_sizes(
+            self.discriminator_layer_sizes, "discriminator_layer_sizes"
+        )
 
     def _fitted_discriminator_sizes(self):
         return tuple(c.shape[1] for c in self.discriminator_coefs_[:-1])
