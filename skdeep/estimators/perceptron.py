@@ -39,7 +39,8 @@ class PerceptronClassifier(
     A drop-in for :class:`sklearn.linear_model.Perceptron`: the same parameters,
     attributes and arithmetic (plain SGD on the loss ``max(0, -y f(x))`` with a
     constant learning rate ``eta0``), so with the same data and ``random_state`` it
-    learns the same ``coef_`` and ``intercept_``. Multiclass problems are solved
+    learns the same ``coef_`` and ``intercept_``, bit for bit (the averaged
+    ``coef_`` within a few roundings, see Notes). Multiclass problems are solved
     one-vs-rest. With ``average``, the model returned is the average of the weight
     vectors over the updates (the averaged perceptron, as ``SGDClassifier``'s
     ``average``), which generalizes better on noisy data.
@@ -137,6 +138,26 @@ class PerceptronClassifier(
     :meth:`fit` or :meth:`partial_fit` stops training cleanly: the model keeps the
     weights of its last complete epoch, ``n_iter_`` and ``t_`` count the complete
     epochs, and a :class:`~skdeep.exceptions.TrainingInterruptedWarning` says so.
+
+    Same model as scikit-learn on any CPU. The kernels round every operation in
+    scikit-learn's order and fuse no multiply-add, so they give the same bits
+    whatever CPU Numba compiles for; scikit-learn's per-sample arithmetic is plain
+    C with the same property. ``coef_``, ``intercept_``, ``n_iter_`` and ``t_`` are
+    therefore those of :class:`~sklearn.linear_model.Perceptron` bit for bit, and
+    with ``average`` so are the intercept and the non-averaged weights. The averaged
+    ``coef_`` is the one exception: scikit-learn computes it (at the end of
+    training, and with an L2 penalty whenever the weight scale is folded into the
+    weights) with BLAS ``axpy``, which fuses the multiply-add or not depending on
+    the CPU and the BLAS build (OpenBLAS with AVX-512 does, its SSE kernels do not);
+    skdeep imitates no BLAS and rounds the product and the sum separately, as the
+    reference BLAS does. Where scikit-learn's BLAS does not fuse, the averaged
+    ``coef_`` is identical; where it does, each averaged weight differs by at most
+    ``eps * (|w| + 4 |coef_|)`` (``eps`` of the dtype, ``w`` the non-averaged
+    weight) without penalty or with ``'l1'``, and with ``'l2'`` or
+    ``'elasticnet'``, where the terms of that sum cancel up to about
+    ``1 / (tau ln(1/tau))``-fold (``tau`` = 1e-9 in float64, 1e-6 in float32), by
+    about ``1e-8`` (float64) or ``1e-2`` (float32) of the largest averaged weight
+    of its class. That is scikit-learn's own CPU-to-CPU spread.
 
     Deliberate differences from scikit-learn: negative sample weights are
     rejected; a fit that fails leaves the fitted model untouched; ``coef_init`` is

@@ -1,9 +1,16 @@
 """Tests of skdeep's PerceptronClassifier against scikit-learn's Perceptron."""
 
+import contextlib
 import doctest
+import io
 import itertools
+import os
 import pickle
+import subprocess
+import sys
+import textwrap
 import warnings
+from fractions import Fraction
 
 import numpy as np
 import pandas as pd
@@ -88,9 +95,44 @@ def test_averaged_same_model_as_sgd_classifier(penalty, average, sparse, dtype):
     ref = _quiet_fit(ref, X, y)
     ours = _quiet_fit(PerceptronClassifier(**params), X, y)
     assert ours.coef_.dtype == ref.coef_.dtype == dtype
-    # float32 too: the kernels round where sklearn's float32 Cython rounds
-    np.testing.assert_array_equal(ours.coef_, ref.coef_)
+    # No BLAS call reaches the plain weights, the intercepts (the averaged one too)
+    # or the stopping rule: bit-identical on every CPU, float32 included (the
+    # kernels round where sklearn's float32 Cython rounds).
+    np.testing.assert_array_equal(ours._standard_coef, ref._standard_coef)
+    np.testing.assert_array_equal(ours._standard_intercept, ref._standard_intercept)
     np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
+    assert (ours.n_iter_, ours.t_) == (ref.n_iter_, ref.t_)
+    _assert_averaged_coef_close(ours.coef_, ref.coef_, ref._standard_coef, penalty)
+
+
+def _assert_averaged_coef_close(ours, ref, w, penalty):
+    """The averaged ``coef_`` within what sklearn's CPU-dependent ``axpy`` allows.
+
+    Averaged weights are folded as ``avg = (aw + a * w) * (1 / b)``; sklearn's BLAS
+    ``axpy`` may round ``aw + a * w`` once (fused) or twice, by CPU and BLAS build,
+    and skdeep rounds twice. So the two differ by at most the product's rounding and
+    two roundings of the sum and the scaled result (u = eps / 2 each).
+    """
+    eps = np.finfo(ref.dtype).eps
+    if penalty in (None, "l1"):
+        # One fold, at the end, with wscale = 1 throughout, where a / b = 1: the
+        # bound is u |w| + 4 u |avg|, here with a factor 2 to spare. Not in ulps of
+        # avg: where avg is near 0 and w is not, one rounding of a * w is many of
+        # avg's ulps (thousands in this test).
+        bound = eps * (np.abs(w) + 4 * np.abs(ref))
+    else:
+        # wscale decays by (1 - eta alpha) per sample and is folded into w each time
+        # it falls below tau, about ln(1/tau) / (eta alpha) samples after the last
+        # fold. Then w is 1/tau times the true weights and a / b about
+        # 1 / (eta alpha * samples), so aw and a * w are ~1 / (tau ln(1/tau)) times
+        # the averaged weights (5e7 in float64, 7e4 in float32) and cancel; each
+        # fold may move avg by eps times that. Relative to the row's largest
+        # averaged weight, with a factor 4 for the several folds of a fit.
+        tau = 1e-9 if ref.dtype == np.float64 else 1e-6
+        scale = np.abs(ref).max(axis=1, keepdims=True)
+        bound = 4 * eps / (tau * np.log(1 / tau)) * scale
+    diff = np.abs(ours.astype(np.float64) - ref)
+    assert np.all(diff <= bound), f"max diff / bound = {np.max(diff / bound)}"
 
 
 @pytest.mark.parametrize("penalty", PENALTIES)
@@ -434,6 +476,75 @@ def test_shuffle_kernel_matches_reference():
     expected = _python_xorshift_shuffle(order, 123456789)
     kernels.xorshift_shuffle(order, 123456789)
     np.testing.assert_array_equal(order, expected)
+
+
+def _fused_axpy(a, w, aw):
+    """``aw + a * w`` rounded once, from exact rationals (what an FMA gives)."""
+    exact = [Fraction(float(a)) * Fraction(float(x)) + Fraction(float(y))
+             for x, y in zip(w, aw)]  # fmt: skip
+    return np.array([float(v) for v in exact]).astype(w.dtype)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_reset_wscale_rounds_like_reference_blas(dtype):
+    # The fold of the averaged weights: aw = (aw + a * w) * (1 / b), w *= wscale,
+    # with the product and the sum rounded separately on every CPU. numpy's
+    # elementwise multiply and add never fuse, so they are the reference.
+    rng = np.random.RandomState(0)
+    w = rng.standard_normal(200).astype(dtype)
+    a, b, wscale = dtype(1 / 3), 7.0, 1e-3
+    # aw nearly cancels a * w, where a fused multiply-add rounds differently
+    aw = (-(np.float64(a) * w) * (1 + 1e-3 * rng.rand(200))).astype(dtype)
+    state = kernels.new_state(0.0, 0.0)
+    state[kernels.AVERAGE_A], state[kernels.AVERAGE_B] = a, b
+    state[kernels.WSCALE] = wscale
+    expected_aw = (aw + a * w) * dtype(1 / b)
+    expected_w = w * dtype(wscale)
+    fused_aw = _fused_axpy(a, w, aw) * dtype(1 / b)
+    assert np.mean(fused_aw != expected_aw) > 0.3  # the test tells the two apart
+
+    kernels.reset_wscale(w, aw, state, True)
+    np.testing.assert_array_equal(aw, expected_aw)
+    np.testing.assert_array_equal(w, expected_w)
+    assert (state[kernels.AVERAGE_A], state[kernels.AVERAGE_B]) == (0.0, 1.0)
+    assert state[kernels.WSCALE] == 1.0
+
+
+FIT_AND_HASH = textwrap.dedent(
+    """
+    import hashlib, warnings
+    import numpy as np
+    from sklearn.datasets import make_classification
+    from skdeep.estimators.perceptron import PerceptronClassifier
+
+    warnings.simplefilter("ignore")
+    X, y = make_classification(n_samples=300, n_features=10, n_informative=5,
+                               n_classes=3, random_state=0)
+    digest = hashlib.sha256()
+    for dtype in (np.float64, np.float32):
+        for params in ({}, {"average": True, "penalty": "l2", "alpha": 0.01}):
+            model = PerceptronClassifier(max_iter=20, **params)
+            model.fit(X.astype(dtype), y)
+            digest.update(model.coef_.tobytes() + model.intercept_.tobytes())
+    print(digest.hexdigest())
+    """
+)
+
+
+def test_same_bits_when_compiled_for_a_baseline_cpu(tmp_path):
+    # The kernels fuse no multiply-add and reorder no sum, so code compiled for the
+    # generic CPU of the architecture (SSE2 on x86-64) gives the bits of code
+    # compiled for this one (AVX-512 or whatever it has).
+    env = {**os.environ, "NUMBA_CPU_NAME": "generic", "NUMBA_CACHE_DIR": str(tmp_path)}
+    env.pop("NUMBA_CPU_FEATURES", None)
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    env["PYTHONPATH"] = root + os.pathsep + env.get("PYTHONPATH", "")
+    run = [sys.executable, "-c", FIT_AND_HASH]
+    elsewhere = subprocess.run(run, env=env, check=True, capture_output=True, text=True)
+    here = io.StringIO()
+    with contextlib.redirect_stdout(here):
+        exec(FIT_AND_HASH, {})
+    assert elsewhere.stdout.strip() == here.getvalue().strip()
 
 
 def test_docstring_examples():
