@@ -15,3 +15,13 @@ class TrainingInterruptedWarning(UserWarning):
 
 class InconsistentVersionWarning(UserWarning):
     """A pickled skdeep estimator was saved by a different skdeep version."""
+
+
+class KernelCacheWarning(UserWarning):
+    """skdeep's cache of compiled kernels could not be used as it is.
+
+    An entry that failed to load (truncated, corrupted, unreadable) was discarded
+    and its kernel compiled again, or no cache directory was writable and kernels
+    are compiled in every process. The message names the cache directory; see
+    ``skdeep._kernels`` for where the cache lives.
+    """

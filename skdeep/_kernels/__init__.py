@@ -1,26 +1,31 @@
 """Every ``@njit`` of skdeep lives in this package, and nothing else does.
 
-Kernels are compiled lazily on first call and cached on disk (``cache=True``), so
-importing this package compiles nothing. When neither the package directory nor
-``NUMBA_CACHE_DIR`` is writable (a read-only install), the cache goes to a per-user
-temporary directory instead of failing at import.
+Kernels go through ``_jit.jit`` (or ``_jit.kernel``): they compile lazily on first
+call and are cached on disk, so importing this package compiles nothing and reads
+no cache file. The cache (Numba 0.68; other versions use Numba's own):
+
+- **Key** (``_sources``, ``_cache``): an entry is loaded only for the same
+  signature, CPU, function bytecode and closure (Numba's key), Numba and llvmlite
+  versions, skdeep version and bytes of every ``*.py`` under ``_kernels/``
+  (subpackages included). Editing any kernel module (a constant in ``codes.py``, a
+  called kernel, a decorator option) or installing another version recompiles
+  instead of running stale machine code. The sources are hashed once per process,
+  on the first cache lookup.
+- **Files** (``_cache_dirs``, ``_cache_entry``): one file per compiled signature,
+  ``<module>.<function>.py<XY>.<key digest>.nbc``, in ``__pycache__`` next to the
+  kernel's module, or under ``NUMBA_CACHE_DIR`` when it is set. A read-only cache
+  directory is read; what it lacks is compiled into a per-user directory,
+  ``$XDG_CACHE_HOME/skdeep/<version>`` (``~/.cache/skdeep/<version>``), else
+  ``$TMPDIR/skdeep-numba-cache-<uid>/<version>``. With no writable directory at
+  all, kernels compile in every process (one warning); importing never fails.
+- **Damage** (``_cache_entry``, ``_cache``): each file carries a checksum of its
+  bytes, verified before anything unpickles it. An entry that fails to load
+  (truncated, corrupted, unreadable) is discarded, compiled again and replaced,
+  with one ``KernelCacheWarning`` naming the directory.
+- **Lock** (``_compile_lock``): a process that misses the cache takes a file lock
+  (``skdeep-compile.lock`` in the directory written to), looks again (another
+  process may have just compiled the kernel), compiles and saves, then releases
+  it, also when compiling fails. It is re-entrant within a process, so a kernel
+  that compiles the kernels it calls does not deadlock. Loads from a warm cache
+  never take it.
 """
-
-import os
-import tempfile
-
-import numba
-
-
-def _ensure_writable_cache() -> None:
-    if numba.config.CACHE_DIR:
-        return
-    if os.access(os.path.dirname(os.path.abspath(__file__)), os.W_OK):
-        return
-    user = str(os.getuid()) if hasattr(os, "getuid") else "user"
-    path = os.path.join(tempfile.gettempdir(), f"skdeep-numba-cache-{user}")
-    os.makedirs(path, exist_ok=True)
-    numba.config.CACHE_DIR = path
-
-
-_ensure_writable_cache()

@@ -1,66 +1,94 @@
 """The decorators of skdeep's numeric kernels.
 
-``jit(**options)`` is ``numba.njit(cache=True, **options)``: compiled code is
-written to disk and loaded by later processes. ``kernel`` is ``jit`` with the
-options most kernels share, ``error_model="numpy"``: division by zero gives inf/NaN
-as in NumPy instead of raising. This lets LLVM vectorize loops with divisions and
-square roots (with Python's error model each division carries a zero check, which
-keeps the Adam update scalar), and non-finite values are caught by the divergence
-checks.
+``jit(**options)`` is ``numba.njit(**options)`` with skdeep's disk cache: compiled
+code is written to disk and loaded by later processes. ``kernel`` is ``jit`` with
+the options most kernels share, ``error_model="numpy"``: division by zero gives
+inf/NaN as in NumPy instead of raising. This lets LLVM vectorize loops with
+divisions and square roots (with Python's error model each division carries a
+zero check, which keeps the Adam update scalar), and non-finite values are caught
+by the divergence checks.
 
-Loading from the disk cache. Before it looks a function up in its cache, Numba
-refreshes its compiler's type and lowering registries (``load_overload`` calls
-``target_context.refresh()``), which imports some sixty modules: 0.2 s, in a
-process that has compiled nothing, on the first call of any cached function,
-although running machine code already compiled needs none of it. skdeep's kernels
-skip that refresh when they load and only initialize Numba's runtime (``NRT``,
-which the loaded code calls), which a full refresh would do first as well; a
-kernel that has to be compiled still gets the full refresh, as Numba's compiler
-does it first. This relies on Numba internals (``Cache.load_overload``), so it is
-used with the Numba versions it is tested with only (``LEAN_LOAD_NUMBA``); other
-versions use Numba's own loader.
-
-Decorator options are not part of Numba's cache key: change them only together
-with clearing the cache (``__pycache__/*.nbi``, ``*.nbc``).
+The cache (see ``skdeep._kernels``) replaces Numba's own one on the dispatcher
+(``dispatcher._cache``, a ``_cache.KernelCache``) and runs the dispatcher's
+``compile`` under Numba's global compiler lock in a scope of the inter-process
+compile lock (``_compile_lock``). Both rely on Numba internals (the ``_Cache``
+interface, ``Dispatcher.compile``, ``CompileResult._reduce``/``_rebuild``), so
+they are used with the Numba versions they were tested with only
+(``KERNEL_CACHE_NUMBA``). Other versions get Numba's own cache
+(``enable_caching()``), keyed on each kernel's own file only, with a per-user
+``NUMBA_CACHE_DIR`` when Numba finds no writable directory; so does a function
+without a source file (defined in a notebook or a zip archive).
 """
+
+import functools
+import inspect
+import os
+import warnings
 
 import numba
 from numba import njit
-from numba.core.caching import FunctionCache
-from numba.core.runtime import rtsys
+from numba.core.compiler_lock import global_compiler_lock
 
-#: Numba versions (major, minor) whose cache loader was checked to need no
-#: registry refresh (tests/kernels/test_cache_load.py).
-LEAN_LOAD_NUMBA = {(0, 68)}
+from skdeep._kernels._cache import KernelCache
+from skdeep._kernels._cache_dirs import user_dir
+from skdeep._kernels._compile_lock import compile_lock
+from skdeep.exceptions import KernelCacheWarning
 
+#: Numba versions (major, minor) whose internals skdeep's kernel cache was tested
+#: with (tests/kernels/test_cache_*.py).
+KERNEL_CACHE_NUMBA = {(0, 68)}
 
-class _KernelCache(FunctionCache):
-    """Numba's function cache, minus the registry refresh before a load."""
-
-    def load_overload(self, sig, target_context):
-        rtsys.initialize(target_context)
-        with self._guard_against_spurious_io_errors():
-            return self._load_overload(sig, target_context)
-
-
-_LEAN_LOAD = tuple(int(part) for part in numba.__version__.split(".")[:2]) in (
-    LEAN_LOAD_NUMBA
+_KERNEL_CACHE = tuple(int(part) for part in numba.__version__.split(".")[:2]) in (
+    KERNEL_CACHE_NUMBA
 )
 
 
 def jit(**options):
-    """``numba.njit(cache=True, **options)``, loading from the cache without
-    Numba's registry refresh where supported (see the module docstring)."""
+    """``numba.njit(**options)`` with skdeep's disk cache (see the module
+    docstring)."""
 
     def decorate(func):
         dispatcher = njit(**options)(func)
-        if _LEAN_LOAD:
-            dispatcher._cache = _KernelCache(dispatcher.py_func)
+        source_file = inspect.getfile(func)
+        if _KERNEL_CACHE and os.path.isfile(source_file):
+            dispatcher._cache = KernelCache(dispatcher.py_func, source_file)
+            dispatcher.compile = _one_compile_at_a_time(dispatcher.compile)
         else:
-            dispatcher.enable_caching()
+            _enable_numba_caching(dispatcher)
         return dispatcher
 
     return decorate
 
 
 kernel = jit(error_model="numpy")
+
+
+def _one_compile_at_a_time(compile_):
+    """``Dispatcher.compile`` in a scope of the inter-process compile lock."""
+
+    @functools.wraps(compile_)
+    def compile(sig):
+        with global_compiler_lock, compile_lock.scope():
+            return compile_(sig)
+
+    return compile
+
+
+def _enable_numba_caching(dispatcher) -> None:
+    """Numba's own cache, in a per-user directory if Numba finds none writable."""
+    try:
+        dispatcher.enable_caching()
+        return
+    except RuntimeError:  # "no locator available": nothing writable Numba knows of
+        directory = user_dir()
+    if directory is None:
+        # stacklevel=1: one warning per process, not one per kernel.
+        warnings.warn(
+            "No writable cache directory: skdeep's kernels compile again in every "
+            "process; set NUMBA_CACHE_DIR to a writable directory.",
+            KernelCacheWarning,
+            stacklevel=1,
+        )
+        return
+    numba.config.CACHE_DIR = directory
+    dispatcher.enable_caching()

@@ -1,11 +1,12 @@
-"""Kernels load from Numba's disk cache without the registry refresh, and what they
-compute does not change (``skdeep._kernels._jit``).
+"""Kernels load from skdeep's disk cache without Numba's registry refresh, and
+what they compute does not change (``skdeep._kernels._cache``).
 
 Each check compiles (and fills the cache) first, then runs a fresh process that
 only loads. A process that only loads must not import Numba's lowering
 registries (the refresh the lean loader skips), must compute the same bits, and
 must still compile new code afterwards: a kernel signature that is not cached, and
-a user's own ``njit`` function.
+a user's own ``njit`` function. A kernel that cannot be cached warns as with
+Numba's cache, and ``recompile()`` compiles again.
 """
 
 import os
@@ -20,7 +21,7 @@ from numba.core.registry import cpu_target
 from skdeep._kernels import _jit
 
 pytestmark = pytest.mark.skipif(
-    not _jit._LEAN_LOAD, reason="this Numba version uses Numba's own cache loader"
+    not _jit._KERNEL_CACHE, reason="this Numba version uses Numba's own cache"
 )
 
 #: A module whose kernel uses NumPy functions that need Numba's registries to
@@ -62,6 +63,7 @@ CALLER = textwrap.dedent(
 def _run(code: str, cwd, cache_dir=None) -> list[str]:
     """Run ``code`` in a fresh process; ``cache_dir`` None: skdeep's own cache."""
     env = {**os.environ, "PYTHONPATH": str(cwd)}
+    env.pop("NUMBA_CACHE_DIR", None)
     if cache_dir is not None:
         env["NUMBA_CACHE_DIR"] = str(cache_dir)
     out = subprocess.run(
@@ -91,6 +93,53 @@ def test_a_cached_kernel_loads_without_the_registries_and_new_code_compiles(tmp_
     assert loaded[3:] == new_code
     assert float(new_code[0]) == pytest.approx(14**0.5 * np.e, rel=1e-6)
     assert float(new_code[1]) == pytest.approx(sum(i**0.5 for i in range(4)))
+
+
+def test_a_kernel_that_cannot_be_cached_runs_warns_and_writes_nothing(tmp_path):
+    # A large global array is referenced by address: its machine code is valid
+    # in the process that compiled it only.
+    (tmp_path / "cached_module.py").write_text(
+        MODULE
+        + "\nBIG = np.arange(10**6.0)\n\n@kernel\ndef big(i):\n    return BIG[i]\n"
+    )
+    code = textwrap.dedent(
+        """
+        import warnings
+        from cached_module import big
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            print(big(5), sum(big.stats.cache_misses.values()))
+        for w in caught:
+            print(f"{w.category.__name__}: {w.message} ({w.filename})")
+        """
+    )
+    for _ in range(2):
+        value, warning = _run(code, tmp_path)
+        assert value == "5.0 1"
+        assert warning == (
+            "NumbaWarning: Cannot cache compiled function 'big' as it uses lifted "
+            "code or dynamic globals (such as ctypes pointers and large global "
+            f"arrays) ({tmp_path / 'cached_module.py'})"
+        )
+    assert not list((tmp_path / "__pycache__").glob("*.nbc"))
+
+
+def test_recompile_compiles_again_and_replaces_the_entry(tmp_path):
+    (tmp_path / "cached_module.py").write_text(MODULE)
+    code = textwrap.dedent(
+        """
+        import numpy as np
+        from cached_module import norm_times_exp as f
+
+        f(np.arange(1.0, 4.0))
+        f.recompile()
+        print(sum(f.stats.cache_hits.values()), sum(f.stats.cache_misses.values()))
+        """
+    )
+    assert _run(code, tmp_path) == ["0 2"]
+    assert _run(code, tmp_path) == ["1 1"]
+    assert len(list((tmp_path / "__pycache__").glob("*.nbc"))) == 1
 
 
 FAMILIES = textwrap.dedent(
