@@ -147,22 +147,52 @@ def test_sparse_and_float32_same_as_sklearn(penalty):
         np.testing.assert_array_equal(ours.intercept_, ref.intercept_)
 
 
-@pytest.mark.parametrize("n_samples", [4, 12, 13, 40])
+@pytest.mark.parametrize("n_samples", [3, 4, 5, 12, 13, 40])
 @pytest.mark.parametrize("sparse", [False, True])
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
-def test_shuffled_prefetch_boundaries_same_as_sklearn(n_samples, sparse, dtype):
-    # the kernel prefetches the sample visited 12 steps later; fewer samples than
-    # that, exactly that many and a few more must all give sklearn's model
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_prefetch_and_block_boundaries_same_as_sklearn(
+    n_samples, sparse, dtype, penalty
+):
+    # The kernel prefetches the sample visited 12 steps later, and (without an L1
+    # penalty) computes the decision values of four samples at a time: fewer
+    # samples than either, exactly that many and a few more must all give
+    # sklearn's model.
     X, y = make_classification(n_samples=n_samples, n_features=6, random_state=3)
     X = X.astype(dtype)
     X = sp.csr_matrix(X) if sparse else X
     sample_weight = np.random.RandomState(0).rand(n_samples)
-    params = dict(penalty="l1", alpha=0.01, max_iter=5, tol=None)
+    params = dict(penalty=penalty, alpha=0.01, max_iter=5, tol=None)
     ref = _quiet_fit(Perceptron(**params), X, y, sample_weight=sample_weight)
     ours = _quiet_fit(PerceptronClassifier(**params), X, y, sample_weight=sample_weight)
     np.testing.assert_array_equal(ours.coef_, ref.coef_)
     # sklearn's binary intercept_ stays float64 for float32 X; ours has X's dtype
     np.testing.assert_array_equal(ours.intercept_, ref.intercept_.astype(dtype))
+
+
+@pytest.mark.parametrize("penalty", [None, "l2", "l1"])
+@pytest.mark.parametrize("average", [False, True])
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_sparse_rows_of_different_lengths_same_as_sklearn(penalty, average, dtype):
+    # CSR rows with 0 to 20 entries (some empty): the decision values of four rows
+    # of different lengths are computed together
+    X, y = make_classification(n_samples=400, n_features=20, random_state=0)
+    X[np.random.RandomState(1).rand(*X.shape) < np.linspace(0, 1, 400)[:, None]] = 0
+    X = sp.csr_matrix(X.astype(dtype))
+    assert len(set(np.diff(X.indptr))) > 15 and np.diff(X.indptr).min() == 0
+    params = dict(penalty=penalty, alpha=0.001, average=average, max_iter=10)
+    ref = SGDClassifier(
+        loss="perceptron", learning_rate="constant", eta0=1.0, random_state=0, **params
+    )
+    ref = _quiet_fit(ref, X, y)
+    ours = _quiet_fit(PerceptronClassifier(**params), X, y)
+    # sklearn keeps a binary problem's _standard_coef 1-d
+    standard = (ref._standard_coef if average else ref.coef_).reshape(1, -1)
+    np.testing.assert_array_equal(ours._standard_coef, standard)
+    np.testing.assert_array_equal(ours.intercept_, ref.intercept_.astype(dtype))
+    assert ours.n_iter_ == ref.n_iter_
+    if average:
+        _assert_averaged_coef_close(ours.coef_, ref.coef_, standard, penalty)
 
 
 @pytest.mark.parametrize(
