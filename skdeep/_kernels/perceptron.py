@@ -61,9 +61,12 @@ references of each view it creates, with a call and a locked instruction each, a
 inlined helpers taking arrays bring the same), indexes with unsigned positions
 (Numba then leaves out the wrap-around of negative indices) and keeps the
 ``state`` scalars in registers. Shuffled rows of ``X`` come from memory in random order:
-each is prefetched, with its entries of ``y``, ``sample_weight`` and ``skip``,
-``_PREFETCH_DISTANCE`` samples ahead, into L2 rather than L1, whose few
-outstanding-miss slots would otherwise stall the loop.
+each is prefetched ``_PREFETCH_DISTANCE`` samples ahead, into L2 (``prefetcht1``)
+rather than L1, whose few outstanding-miss slots would otherwise stall the loop
+(AMD CPUs before Zen 4 fill L1 either way). The samples' labels, weights and skip
+flags are gathered into visiting order once per epoch (one number per sample), so
+the loop reads them in sequence instead of prefetching three more lines per
+sample.
 """
 
 import numpy as np
@@ -215,6 +218,7 @@ def perceptron_epoch(
     class_weight,
     skip,
     order,
+    visit,
     seed,
     shuffle,
     w,
@@ -250,6 +254,8 @@ def perceptron_epoch(
         1 for samples held out for validation (never trained on).
     order : ndarray of shape (n_samples,), int32
         Visiting order, shuffled in place when ``shuffle``.
+    visit : ndarray of shape (n_samples,), weight dtype
+        Scratch, see below.
     seed : int
         Seed of sklearn's xorshift shuffle (constant over the run).
     w, aw, q : ndarray of shape (n_features,), weight dtype
@@ -273,6 +279,13 @@ def perceptron_epoch(
     n_samples = order.shape[0]
     if shuffle:
         xorshift_shuffle(order, seed)
+    # Each sample's label, weight and skip flag in visiting order, to be read in
+    # sequence rather than at random next to its row of X, and in one number:
+    # y * sample_weight (exact, y = +-1; its sign is y's even for a zero weight,
+    # -0.0), or NaN (a sample weight is finite) for a skipped sample.
+    for i in range(n_samples):
+        s = order[i]
+        visit[i] = np.nan if skip[s] else y[s] * sample_weight[s]
     if penalty == PENALTY_L2:
         l1_ratio = 0.0
     elif penalty == PENALTY_L1:
@@ -317,10 +330,7 @@ def perceptron_epoch(
             if sparse:
                 for k in range(r_start, r_end, np.uint64(16)):
                     _prefetch(indices, k)
-            _prefetch(y, r)
-            _prefetch(sample_weight, r)
-            _prefetch(skip, r)
-        if skip[s]:
+        if np.isnan(visit[i]):
             continue
         # the sample's entries are data[start:end] (CSR indices[start:end])
         start = np.uint64(indptr[s]) if sparse else np.uint64(s) * nf
@@ -371,7 +381,7 @@ def perceptron_epoch(
             ahead[0], ahead[1], ahead[2], ahead[3] = d0, d1, d2, d3
         p = np.float64(_as_weight(ahead[i - first] * wscale, w)) + intercept
 
-        yi = y[s]
+        yi = np.copysign(1.0, visit[i])
         z = p * yi
         update = 0.0
         if z <= 0.0:
@@ -388,7 +398,7 @@ def perceptron_epoch(
             cw = class_weight[0]
         else:
             cw = class_weight[1]
-        update *= cw * sample_weight[s]
+        update *= cw * abs(visit[i])
 
         if penalty >= PENALTY_L2:  # sklearn's WeightVector.scale
             wscale *= shrink
@@ -486,7 +496,8 @@ def precompile() -> None:
             state = new_state(0.0, 0.0)
             perceptron_epoch(
                 x, idx, ptr, 2, sparse, y, ones, ones,
-                np.zeros(2, dtype=np.uint8), np.arange(2, dtype=np.int32), 1, True,
+                np.zeros(2, dtype=np.uint8), np.arange(2, dtype=np.int32),
+                np.empty(2, dtype=dtype), 1, True,
                 w, np.zeros(2, dtype=dtype), np.zeros(2, dtype=dtype), state,
                 PENALTY_ELASTICNET, 1e-4, 0.15, 1.0, True, 1.0, 1, 1e-9, True,
             )  # fmt: skip

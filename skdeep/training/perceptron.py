@@ -106,6 +106,7 @@ class BinaryProblem:
         l1 = self.penalty in (kernels.PENALTY_L1, kernels.PENALTY_ELASTICNET)
         self.q = np.zeros_like(self.w) if l1 else empty
         self.order = np.arange(rows.n_samples, dtype=np.int32)
+        self.visit = np.empty(rows.n_samples, dtype=self.w.dtype)  # kernel scratch
         self.tol = -np.inf if estimator.tol is None else estimator.tol
         self.track_loss = bool(estimator.verbose) or not estimator.early_stopping
         self.train_count = rows.n_samples - int(skip.sum())
@@ -128,7 +129,7 @@ class BinaryProblem:
         kernels.perceptron_epoch(
             rows.data, rows.indices, rows.indptr, rows.n_features, rows.sparse,
             self.y, self.sample_weight, self.class_weight, self.skip, self.order,
-            self.seed, bool(est.shuffle), self.w, self.aw, self.q, state,
+            self.visit, self.seed, bool(est.shuffle), self.w, self.aw, self.q, state,
             self.penalty, float(est.alpha), float(est.l1_ratio), float(est.eta0),
             bool(est.fit_intercept),
             SPARSE_INTERCEPT_DECAY if rows.sparse else 1.0,

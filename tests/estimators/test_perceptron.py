@@ -219,6 +219,25 @@ def test_options_same_as_sklearn(params):
         assert ours.n_iter_ == ref.n_iter_
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+def test_zero_sample_weights_same_as_sklearn(dtype):
+    # A sample of weight 0 is not learnt from, but its loss still counts in the
+    # objective of the stopping rule, with its label's sign.
+    X, y = _multiclass()
+    sample_weight = np.random.RandomState(0).rand(len(y))
+    sample_weight[::3] = 0.0
+    for target in (y, (y == 0).astype(int)):
+        ref = _quiet_fit(
+            Perceptron(), X.astype(dtype), target, sample_weight=sample_weight
+        )
+        ours = _quiet_fit(
+            PerceptronClassifier(), X.astype(dtype), target, sample_weight=sample_weight
+        )
+        assert ours.n_iter_ == ref.n_iter_
+        np.testing.assert_array_equal(ours.coef_, ref.coef_)
+        np.testing.assert_array_equal(ours.intercept_, ref.intercept_.astype(dtype))
+
+
 def test_partial_fit_warm_start_and_init_same_as_sklearn():
     X, y = _multiclass()
     ref, ours = Perceptron(penalty="l2"), PerceptronClassifier(penalty="l2")
