@@ -28,24 +28,22 @@ _LAZY_MODULES = {
     "SampleDisplay": "skdeep.integrations.plotting",
 }
 
-#: Every type a fitted skdeep estimator's state may hold besides NumPy arrays,
-#: Python builtins and scikit-learn's own types: plain-data classes that are safe to
-#: rebuild from a file. Pass them to ``skops.io.load(path, trusted=...)``; any other
-#: type that ``skops.io.get_untrusted_types`` reports for a file is not skdeep's.
+#: Every skdeep type a fitted estimator's state may hold: the public estimator
+#: classes only (their fitted state is NumPy arrays, builtins, tuples, dicts and
+#: scikit-learn's own types). Pass them to ``skops.io.load(path, trusted=...)``;
+#: any other type that ``skops.io.get_untrusted_types`` reports for a file is not
+#: skdeep's.
 SKOPS_TRUSTED_TYPES = (
     *(f"{module}.{name}" for name, module in sorted(_LAZY_MODULES.items())
       if module.startswith("skdeep.estimators")),
-    "skdeep.network.conv_layout.ConvBlock",
-    "skdeep.network.conv_layout.ConvLayout",
-    "skdeep.training.history.TrainingHistory",
-    "skdeep.training.optimizer.OptimizerState",
-    "skdeep.training.schedules.LearningRateSchedule",
 )  # fmt: skip
 
-__all__ = [*sorted(_LAZY_MODULES), "SKOPS_TRUSTED_TYPES", "__version__"]
+__all__ = [*sorted(_LAZY_MODULES), "SKOPS_TRUSTED_TYPES", "__version__", "precompile"]
 
 
 def __getattr__(name: str):
+    if name == "precompile":  # the module is callable: skdeep.precompile(...)
+        return importlib.import_module("skdeep.precompile")
     if name in _LAZY_MODULES:
         value = getattr(importlib.import_module(_LAZY_MODULES[name]), name)
         globals()[name] = value

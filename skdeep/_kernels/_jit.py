@@ -32,6 +32,7 @@ from numba.core.compiler_lock import global_compiler_lock
 from skdeep._kernels._cache import KernelCache
 from skdeep._kernels._cache_dirs import user_dir
 from skdeep._kernels._compile_lock import compile_lock
+from skdeep._kernels._nonliteral import type_calls_by_value_type
 from skdeep.exceptions import KernelCacheWarning
 
 #: Numba versions (major, minor) whose internals skdeep's kernel cache was tested
@@ -49,6 +50,7 @@ def jit(**options):
 
     def decorate(func):
         dispatcher = njit(**options)(func)
+        type_calls_by_value_type(dispatcher)
         source_file = inspect.getfile(func)
         if _KERNEL_CACHE and os.path.isfile(source_file):
             dispatcher._cache = KernelCache(dispatcher.py_func, source_file)

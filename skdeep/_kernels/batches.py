@@ -1,37 +1,39 @@
-"""Copy selected rows of the training data into contiguous batch buffers.
+"""Copy selected samples of the data into the contiguous batch buffers.
 
-Dense ``X`` is a C-contiguous 2-D array. Sparse ``X`` arrives as the three CSR arrays
-``(data, indices, indptr)`` with ``is_sparse`` true (``X`` is then an empty
-placeholder); only one batch at a time is ever densified.
+Dense ``X`` is row-major and flat; sparse ``X`` arrives as the three CSR arrays
+(``Rows.data, indices, indptr``), of which only one batch at a time is densified.
 """
 
 from skdeep._kernels._jit import kernel
 
 
 @kernel
-def gather_rows(X, data, indices, indptr, is_sparse, rows, out):
-    """Write ``X[rows]`` densely into ``out`` of shape (len(rows), n_features)."""
-    n, d = out.shape
-    if is_sparse:
-        for r in range(n):
-            for j in range(d):
-                out[r, j] = 0.0
-            row = rows[r]
-            for p in range(indptr[row], indptr[row + 1]):
-                out[r, indices[p]] = data[p]
-    else:
-        for r in range(n):
-            row = rows[r]
-            for j in range(d):
-                out[r, j] = X[row, j]
-
-
-@kernel
-def gather_targets(Y, sw, rows, Y_out, sw_out):
-    """Write ``Y[rows]`` into ``Y_out`` and ``sw[rows]`` into ``sw_out``."""
-    n, k = Y_out.shape
+def gather(rows, order, start, n, d, k, work):
+    """Write samples ``order[start : start + n]`` of ``rows`` into the batch
+    buffers: ``n * d`` inputs into ``work.x`` and, when ``rows`` has them, ``n * k``
+    targets into ``work.y``; their weights into ``work.sample_weight`` (1 when
+    ``rows`` has none)."""
+    sparse = rows.indptr.shape[0] > 0
+    x = work.x
     for r in range(n):
-        row = rows[r]
-        for j in range(k):
-            Y_out[r, j] = Y[row, j]
-        sw_out[r] = sw[row]
+        row = order[start + r]
+        if sparse:
+            for j in range(r * d, (r + 1) * d):
+                x[j] = 0.0
+            for p in range(rows.indptr[row], rows.indptr[row + 1]):
+                x[r * d + rows.indices[p]] = rows.data[p]
+        else:
+            src = rows.X[row * d : (row + 1) * d]
+            dst = x[r * d : (r + 1) * d]
+            for j in range(d):
+                dst[j] = src[j]
+    if rows.Y.shape[0] > 0:
+        for r in range(n):
+            row = order[start + r]
+            for j in range(k):
+                work.y[r * k + j] = rows.Y[row * k + j]
+    weighted = rows.sample_weight.shape[0] > 0
+    for r in range(n):
+        work.sample_weight[r] = (
+            rows.sample_weight[order[start + r]] if weighted else 1.0
+        )

@@ -1,69 +1,35 @@
-"""Integer codes that cached kernels branch on.
+"""Every integer code and table column that cached kernels branch on, in one place.
 
-Cached kernels never receive functions as arguments (their disk cache would never be
-reused); they receive these module constants instead. The Python side maps the
-user-facing strings to codes through the dictionaries at the bottom.
+Cached kernels never receive functions as arguments (their disk cache would never
+be reused); they receive these module constants instead, and the Python side maps
+the user-facing strings to codes through the dictionaries at the bottom.
 """
 
-# Activations (hidden and output).
+# ---------------------------------------------------------------- activations
 IDENTITY = 0
 LOGISTIC = 1
 TANH = 2
 RELU = 3
 LEAKY_RELU = 4
-SOFTMAX = 5
-EXP = 6
+SOFTMAX = 5  # output layer only (paired with the categorical cross-entropy)
+EXP = 6  # output layer only (paired with the Poisson deviance)
 
 #: Slope of ``leaky_relu`` for negative inputs (PyTorch's default).
 LEAKY_SLOPE = 0.01
 
-# Losses, each paired with its canonical output activation so that the gradient with
+# --------------------------------------------------------------------- losses
+# Each loss has a canonical output activation, for which the gradient with
 # respect to the output pre-activation is ``prediction - target``.
-SQUARED_ERROR = 0  # identity output
+SQUARED_ERROR = 0  # identity output (or logistic, for the autoencoders)
 CATEGORICAL_CROSSENTROPY = 1  # softmax output
 BINARY_CROSSENTROPY = 2  # logistic output (binary and multilabel)
 POISSON = 3  # exp output
 
-# Update rules.
+# --------------------------------------------------------------- update rules
 SGD = 0
 ADAM = 1
 ADAGRAD = 2
 RMSPROP = 3
-
-# Layer kinds in the layer table. Spatial layers (convolution, pooling) read and
-# write channels-first images: a layer's (n, C*H*W) block of the flat buffers IS
-# the (n, C, H, W) tensor, so flattening before a dense layer is free.
-DENSE = 0
-CONV2D = 1  # weights (C_out, C_in, kh, kw), bias (C_out,)
-MAXPOOL2D = 2  # window and stride COL_KERNEL_H, no parameters
-
-# Columns of the integer layer table (one row per layer). Every layer reads
-# ``n_in`` values per row and writes ``n_out``; its weights are the ``w_size`` values
-# of the parameter vector from ``w_offset`` (shaped by the layer kind: (n_in, n_out)
-# for dense) and its biases the ``b_size`` values from ``b_offset``. Layers with
-# spatial structure describe their channels-first geometry in the columns after.
-COL_KIND = 0
-COL_N_IN = 1
-COL_N_OUT = 2
-COL_W_OFFSET = 3
-COL_W_SIZE = 4
-COL_B_OFFSET = 5
-COL_B_SIZE = 6
-COL_ACTIVATION = 7
-COL_UNIT_OFFSET = 8  # start of this layer's units in the per-row activation buffer
-COL_AUX_OFFSET = 9  # start of this layer's per-row slots in the auxiliary buffers
-COL_C_IN = 10
-COL_H_IN = 11
-COL_W_IN = 12
-COL_C_OUT = 13
-COL_H_OUT = 14
-COL_W_OUT = 15
-COL_KERNEL_H = 16
-COL_KERNEL_W = 17
-COL_STRIDE = 18
-COL_PAD_TOP = 19
-COL_PAD_LEFT = 20
-N_TABLE_COLUMNS = 21
 
 # Indices into the float64 hyper-parameter vector of the update rules.
 HYPER_LR = 0
@@ -74,6 +40,61 @@ HYPER_EPSILON = 4
 HYPER_NESTEROV = 5
 N_HYPER = 6
 
+# ---------------------------------------------------------------- layer kinds
+# A network is a table with one row per layer. Every row reads ``n_in`` values per
+# sample (the output of the row before it, or the network's input) and writes
+# ``n_out`` values per sample into its own block of the activation buffer, then
+# applies its activation in place. Spatial layers read and write channels-first
+# images: a row's ``(n, C*H*W)`` block IS the ``(n, C, H, W)`` tensor, so
+# flattening before a dense layer is free and has no row.
+DENSE = 0  # weights (n_in, n_out), bias (n_out,)
+CONV2D = 1  # weights (C_out, C_in, kh, kw), bias (C_out,); 1-D signals have H = 1
+MAXPOOL2D = 2  # window and stride COL_KERNEL_H x COL_KERNEL_W, no parameters
+DROPOUT = 3  # inverted dropout with rate VAL_RATE (training only); mask in aux
+CORRUPTION = 4  # denoising input noise COL_CODE (NOISE_*) of level VAL_RATE
+SPARSITY = 5  # identity; adds VAL_WEIGHT * n * KL(VAL_TARGET || batch mean)
+GAUSSIAN = 6  # [mu | log-variance] -> mu + sigma * eps; adds VAL_WEIGHT * KL
+
+# Noise codes of a CORRUPTION row (COL_CODE).
+NOISE_GAUSSIAN = 0  # x + level * N(0, 1)
+NOISE_MASKING = 1  # 0 with probability level
+NOISE_SALT_PEPPER = 2  # column minimum or maximum with probability level
+
+# ------------------------------------------------------ integer table columns
+COL_KIND = 0
+COL_N_IN = 1  # values per sample read
+COL_N_OUT = 2  # values per sample written
+COL_W_OFFSET = 3  # weights: COL_W_SIZE values of the parameter vector from here
+COL_W_SIZE = 4
+COL_B_OFFSET = 5  # biases (and other parameters without L2 penalty)
+COL_B_SIZE = 6
+COL_ACTIVATION = 7
+COL_UNIT_OFFSET = 8  # per-sample offset of the row's block in acts / deltas
+COL_AUX_OFFSET = 9  # per-sample offset of the row's slots in work.floats
+COL_INT_OFFSET = 10  # per-sample offset of the row's slots in work.ints (int32)
+COL_STAT_OFFSET = 11  # offset of the row's per-batch statistics in work.stats
+COL_STATE_OFFSET = 12  # offset of the row's fitted, non-trained state (state)
+COL_CODE = 13  # a kind-specific code (the noise of a CORRUPTION row)
+COL_C_IN = 14  # channels-first geometry of spatial rows
+COL_H_IN = 15
+COL_W_IN = 16
+COL_C_OUT = 17
+COL_H_OUT = 18
+COL_W_OUT = 19
+COL_KERNEL_H = 20
+COL_KERNEL_W = 21
+COL_STRIDE = 22
+COL_PAD_TOP = 23
+COL_PAD_LEFT = 24
+N_TABLE_COLUMNS = 25
+
+# --------------------------------------------------------- float table columns
+VAL_RATE = 0  # dropout rate, noise level
+VAL_TARGET = 1  # sparsity target
+VAL_WEIGHT = 2  # sparsity weight, KL weight (beta)
+N_TABLE_VALUES = 3
+
+# ------------------------------------------------------------ Python mappings
 ACTIVATION_CODES = {
     "identity": IDENTITY,
     "logistic": LOGISTIC,
@@ -86,3 +107,23 @@ ACTIVATION_CODES = {
 }
 
 SOLVER_CODES = {"sgd": SGD, "adam": ADAM, "adagrad": ADAGRAD, "rmsprop": RMSPROP}
+
+#: The loss each output activation of the MLPs and CNNs is paired with.
+OUTPUT_LOSS_CODES = {
+    "identity": SQUARED_ERROR,
+    "softmax": CATEGORICAL_CROSSENTROPY,
+    "logistic": BINARY_CROSSENTROPY,
+    "exp": POISSON,
+}
+
+#: The autoencoders' reconstruction losses.
+RECONSTRUCTION_LOSS_CODES = {
+    "squared_error": SQUARED_ERROR,
+    "binary_crossentropy": BINARY_CROSSENTROPY,
+}
+
+NOISE_CODES = {
+    "gaussian": NOISE_GAUSSIAN,
+    "masking": NOISE_MASKING,
+    "salt_pepper": NOISE_SALT_PEPPER,
+}

@@ -1,7 +1,8 @@
 """Update rules applied in place to the flat parameter vector.
 
-``params``, ``grad`` and the state vectors are 1-D arrays of the same length, so one
-call updates every layer. The formulas (gamma = learning rate, g = gradient):
+``params``, ``grad`` and the solver's state vectors are 1-D arrays of the same
+length, so one call updates every layer. The formulas (gamma = learning rate,
+g = gradient):
 
 * sgd (scikit-learn's form): ``v = mu v - gamma g``; ``theta += v``, or with Nesterov
   momentum ``theta += mu v - gamma g``.
@@ -30,32 +31,32 @@ from skdeep._kernels.codes import (
 
 
 @kernel
-def apply_update(params, grad, state1, state2, step, solver, hyper):
-    """Apply one update of rule ``solver`` to ``params``.
-
-    ``step`` is a length-1 int64 array counting updates (incremented here);
-    ``hyper`` holds the float64 hyper-parameters indexed by ``codes.HYPER_*``.
-    """
-    step[0] += 1
+def apply_update(params, grad, solver):
+    """Apply one update of ``solver`` (a :class:`~skdeep._kernels.structs.Solver`)
+    to ``params``, and count it in ``solver.step``."""
+    solver.step[0] += 1
+    hyper = solver.hyper
+    state1 = solver.state1
     lr = hyper[HYPER_LR]
     eps = hyper[HYPER_EPSILON]
     n = params.shape[0]
-    if solver == ADAM:
+    if solver.code == ADAM:
+        state2 = solver.state2
         b1 = hyper[HYPER_BETA_1]
         b2 = hyper[HYPER_BETA_2]
-        t = step[0]
+        t = solver.step[0]
         lr_t = lr * np.sqrt(1.0 - b2**t) / (1.0 - b1**t)
         for i in range(n):
             g = grad[i]
             state1[i] = b1 * state1[i] + (1.0 - b1) * g
             state2[i] = b2 * state2[i] + (1.0 - b2) * (g * g)
             params[i] += -lr_t * state1[i] / (np.sqrt(state2[i]) + eps)
-    elif solver == ADAGRAD:
+    elif solver.code == ADAGRAD:
         for i in range(n):
             g = grad[i]
             state1[i] += g * g
             params[i] -= lr * g / (np.sqrt(state1[i]) + eps)
-    elif solver == RMSPROP:
+    elif solver.code == RMSPROP:
         b2 = hyper[HYPER_BETA_2]
         for i in range(n):
             g = grad[i]

@@ -1,10 +1,12 @@
 """2-D max-pooling forward and backward kernels (NCHW).
 
-Window ``p x p`` with stride ``p`` (non-overlapping), floor mode as in PyTorch's
-``MaxPool2d`` default (``ceil_mode=False``): ``H_out = H // p``, ``W_out = W // p``,
-and the ragged last ``H % p`` rows and ``W % p`` columns are ignored (they get a
-zero gradient). Shapes come from :func:`skdeep.network.conv_shapes.pool2d_output_shape`
-and are checked in Python, not here.
+Window ``ph x pw`` with the same stride (non-overlapping), floor mode as in
+PyTorch's ``MaxPool2d`` default (``ceil_mode=False``): ``H_out = H // ph``,
+``W_out = W // pw``, and the ragged last ``H % ph`` rows and ``W % pw`` columns are
+ignored (they get a zero gradient). A 1-D signal is an image of height 1 pooled by
+``1 x p`` windows. Shapes come from
+:func:`skdeep.network.conv_shapes.pool2d_output_shape` and are checked in Python,
+not here.
 
 The forward pass stores, for each output element, the position of the maximum in
 its input plane, ``argmax = r * W + s`` (an index into ``X[n, c].ravel()``), which
@@ -16,9 +18,9 @@ and ``argmax`` may be int32 or int64.
 
 Speed (``benchmarks/bench_conv_kernels.py``, batch 128, 8x24x24, float32, 1 thread):
 the forward pass is branchless (compare and select), takes its windows along a row
-with unsigned indices and, for the common window ``p = 2``, calls the plane loop
-with the constant ``2`` so LLVM unrolls the window and vectorizes along the row.
-With an **int32** ``argmax`` that runs at 0.15 ms (1.1 ms for the former
+with unsigned indices and, for the common windows ``2 x 2`` and ``1 x 2``, calls the
+plane loop with constant sizes so LLVM unrolls the window and vectorizes along the
+row. With an **int32** ``argmax`` that runs at 0.15 ms (1.1 ms for the former
 branching loop); an int64 ``argmax`` does not vectorize (0.6 ms), so the engine
 stores int32 offsets (:mod:`skdeep._kernels.spatial`). The backward pass zeroes
 each sample's block and scatters through the flat index (no division): 0.11 ms
@@ -31,57 +33,62 @@ from skdeep._kernels._jit import jit
 
 
 @jit(parallel=True)
-def maxpool2d_forward(X, pool, out, argmax):
+def maxpool2d_forward(X, pool_h, pool_w, out, argmax):
     """Max-pool ``X`` into ``out`` and record the arg-max of each window.
 
     .. math::
 
-        out[n, c, i, j] = \\max_{0 \\le u, v < p} X[n, c, i p + u, j p + v]
+        out[n, c, i, j] = \\max_{0 \\le u < p_h, 0 \\le v < p_w}
+                          X[n, c, i p_h + u, j p_w + v]
 
-        argmax[n, c, i, j] = (i p + u^*) W + (j p + v^*)
+        argmax[n, c, i, j] = (i p_h + u^*) W + (j p_w + v^*)
 
     Parameters
     ----------
     X : ndarray of shape (N, C, H, W), float32 or float64
         Input batch (``N = X.shape[0]``).
-    pool : int
-        Window size and stride ``p``.
-    out : ndarray of shape (N, C, H // p, W // p), same dtype as ``X``
+    pool_h, pool_w : int
+        Window size and stride along the height and the width.
+    out : ndarray of shape (N, C, H // pool_h, W // pool_w), same dtype as ``X``
         Output, overwritten.
-    argmax : ndarray of shape (N, C, H // p, W // p), int32 or int64
+    argmax : ndarray of shape (N, C, H // pool_h, W // pool_w), int32 or int64
         Flat index into ``X[n, c]`` of each window's maximum, overwritten.
     """
     n_samples, n_channels = X.shape[:2]
     for n in prange(n_samples):
         for c in range(n_channels):
-            if pool == 2:  # constant window: unrolled and vectorized (7x, measured)
-                _pool_plane(X[n, c], 2, out[n, c], argmax[n, c])
+            # Constant windows are unrolled and vectorized (7x, measured).
+            if pool_h == 2 and pool_w == 2:
+                _pool_plane(X[n, c], 2, 2, out[n, c], argmax[n, c])
+            elif pool_h == 1 and pool_w == 2:
+                _pool_plane(X[n, c], 1, 2, out[n, c], argmax[n, c])
             else:
-                _pool_plane(X[n, c], pool, out[n, c], argmax[n, c])
+                _pool_plane(X[n, c], pool_h, pool_w, out[n, c], argmax[n, c])
 
 
 @jit()
-def _pool_plane(x, pool, out, argmax):
+def _pool_plane(x, pool_h, pool_w, out, argmax):
     """Max-pool one ``(H, W)`` plane into ``out`` ``(H_out, W_out)``; see
     :func:`maxpool2d_forward`. Branchless: a NaN or a strictly larger value
     replaces the running maximum, so ties keep the first and the last NaN wins
     (the maximum is NaN either way). Unsigned indices skip Numba's
     negative-index wraparound."""
     h_out, w_out = out.shape
-    up = uint64(pool)
+    uph = uint64(pool_h)
+    upw = uint64(pool_w)
     uw = uint64(x.shape[1])
     for i in range(uint64(h_out)):
-        r0 = i * up
+        r0 = i * uph
         orow = out[i]
         arow = argmax[i]
         first = x[r0]  # 1-D rows: x[r0, s0] here kept the loop scalar (2.5x)
         for j in range(uint64(w_out)):
-            s0 = j * up
+            s0 = j * upw
             best = first[s0]
             k = uint64(0)  # offset of the maximum from the window's corner
-            for u in range(up):
+            for u in range(uph):
                 xrow = x[r0 + u]
-                for v in range(up):
+                for v in range(upw):
                     val = xrow[s0 + v]
                     take = (val > best) | (val != val)
                     best = val if take else best

@@ -45,16 +45,15 @@ def normal_pair(s):
 
 
 @kernel
-def fill_normal(rng, out):
-    """Fill the 2-D ``out`` with standard normal draws from the state ``rng``."""
-    flat = out.reshape(out.size)
+def fill_normal(rng, out, n):
+    """Fill the first ``n`` values of ``out`` with standard normal draws from the
+    state ``rng``."""
     s = rng[0]
-    n = flat.shape[0]
     for i in range(0, n - 1, 2):
         s, z1, z2 = normal_pair(s)
-        flat[i] = z1
-        flat[i + 1] = z2
+        out[i] = z1
+        out[i + 1] = z2
     if n % 2 == 1:
         s, z1, _ = normal_pair(s)
-        flat[n - 1] = z1
+        out[n - 1] = z1
     rng[0] = s

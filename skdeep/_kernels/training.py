@@ -2,18 +2,25 @@
 loss and gradient that L-BFGS asks for.
 
 Everything a mini-batch needs (gather, forward, loss, backward, penalty, update) runs
-inside :func:`train_epoch`; Python is only entered between epochs.
+inside :func:`train_epoch`; Python is only entered between epochs. The batch
+objective is scikit-learn's::
+
+    loss = (sum_i w_i l_i + penalties) / sum_i w_i + alpha ||W||^2 / (2 sum_i w_i)
+
+where ``penalties`` are the layers' own terms (an autoencoder's sparsity or KL
+term) and ``||W||^2`` sums the squared weights (not the biases) of every row.
 """
 
 import numpy as np
 
 from skdeep._kernels._jit import kernel
-from skdeep._kernels.batches import gather_rows, gather_targets
-from skdeep._kernels.codes import COL_N_IN, COL_N_OUT
-from skdeep._kernels.losses import loss_sum
+from skdeep._kernels.batches import gather
+from skdeep._kernels.codes import COL_ACTIVATION, COL_N_IN, COL_N_OUT
+from skdeep._kernels.losses import loss_sum, output_delta
 from skdeep._kernels.network import (
     all_finite,
     backward,
+    block,
     finish_gradient,
     forward,
     squared_weight_norm,
@@ -22,91 +29,90 @@ from skdeep._kernels.optimizers import apply_update
 
 
 @kernel
-def train_epoch(
-    X, data, indices, indptr, is_sparse, Y, sw, order, batch_size,
-    params, grad, table, rates, alpha, loss_code,
-    solver, hyper, step, state1, state2, rng,
-    xbuf, ybuf, swbuf, acts, deltas, masks, dropped, aux, aux_int,
-    conv_scratch=None,
-):  # fmt: skip
-    """Run one epoch over the rows ``order`` in batches of ``batch_size``.
-
-    Each batch: forward (with dropout), batch loss
-    ``sum_i w_i l_i / sum_i w_i + alpha ||W||^2 / (2 sum_i w_i)``, backward, L2
-    gradient ``alpha W / sum_i w_i``, and one update of rule ``solver``.
-
-    Returns ``(loss_total, n_done, finite)``: the sum over batches of
-    ``batch_loss * batch_rows`` (scikit-learn's accumulation), the number of rows
-    processed, and false if a loss or a parameter became non-finite, in which case
-    the epoch stopped at that batch and ``params`` must be restored by the caller.
-    Networks with convolution or pooling layers need ``conv_scratch`` (see
-    :mod:`skdeep._kernels.spatial`).
-    """
-    n_total = order.shape[0]
-    d = table[0, COL_N_IN]
-    k = table[table.shape[0] - 1, COL_N_OUT]
-    total = 0.0
-    for start in range(0, n_total, batch_size):
-        stop = min(start + batch_size, n_total)
-        n = stop - start
-        rows = order[start:stop]
-        xb = xbuf[: n * d].reshape((n, d))
-        yb = ybuf[: n * k].reshape((n, k))
-        swb = swbuf[:n]
-        gather_rows(X, data, indices, indptr, is_sparse, rows, xb)
-        gather_targets(Y, sw, rows, yb, swb)
-        P = forward(xb, params, table, batch_size, acts, rates, True, rng, masks,
-                    dropped, aux, aux_int, conv_scratch)  # fmt: skip
-        sw_sum = 0.0
-        for i in range(n):
-            sw_sum += swb[i]
-        batch_loss = loss_sum(yb, P, swb, loss_code) / sw_sum
-        batch_loss += 0.5 * alpha * squared_weight_norm(params, table) / sw_sum
-        if not np.isfinite(batch_loss):
-            return total, start, False
-        backward(xb, yb, swb, params, grad, table, batch_size, acts, deltas, rates,
-                 masks, dropped, aux, aux_int, conv_scratch)  # fmt: skip
-        finish_gradient(grad, params, table, alpha, sw_sum)
-        apply_update(params, grad, state1, state2, step, solver, hyper)
-        total += batch_loss * n
-    return total, n_total, all_finite(params)
+def batch_gradient(net, grad, objective, work, n, rng, spatial, coding):
+    """Forward (training mode) and backward pass of the gathered batch of ``n``
+    samples: write the raw gradient into ``grad`` and return
+    ``(sum_i w_i l_i + penalties, sum_i w_i)``."""
+    table = net.table
+    last = table.shape[0] - 1
+    k = table[last, COL_N_OUT]
+    capacity = work.sample_weight.shape[0]
+    x = work.x[: n * table[0, COL_N_IN]]
+    P, penalty = forward(x, net, work, n, True, rng, spatial, coding)
+    Y = work.x if objective.reconstruct else work.y
+    sw = work.sample_weight
+    sw_sum = 0.0
+    for i in range(n):
+        sw_sum += sw[i]
+    raw = loss_sum(Y, P, sw, n, k, objective.loss) + penalty
+    output_delta(Y, P, sw, n, k, objective.loss, table[last, COL_ACTIVATION],
+                 block(work.deltas, table, last, n, capacity))  # fmt: skip
+    backward(x, net, grad, work, n, x[:0], spatial, coding)
+    return raw, sw_sum
 
 
 @kernel
-def full_loss_and_gradient(
-    X, data, indices, indptr, is_sparse, Y, sw, chunk,
-    params, grad, chunk_grad, table, alpha, loss_code,
-    xbuf, ybuf, swbuf, acts, deltas, aux, aux_int, conv_scratch=None,
-):  # fmt: skip
-    """Loss and gradient over all rows, in chunks of ``chunk`` rows (no dropout).
+def train_epoch(rows, order, net, grad, objective, solver, work, rng, spatial,
+                coding):  # fmt: skip
+    """Run one epoch over the samples ``order`` in batches of ``capacity``.
 
-    Returns ``sum_i w_i l_i / sum_i w_i + alpha ||W||^2 / (2 sum_i w_i)`` and writes
-    its gradient with respect to ``params`` into ``grad``.
+    Each batch: gather, forward (with dropout and noise), loss, backward, L2
+    gradient ``alpha W / sum_i w_i`` and one update of ``solver``.
+
+    Returns ``(loss_total, n_done, finite)``: the sum over batches of
+    ``batch_loss * batch_size`` (scikit-learn's accumulation), the number of
+    samples processed, and false if a loss or a parameter became non-finite, in
+    which case the epoch stopped at that batch and the caller must restore the
+    parameters.
     """
-    n_total = Y.shape[0]
+    table = net.table
     d = table[0, COL_N_IN]
     k = table[table.shape[0] - 1, COL_N_OUT]
-    no_rates = np.zeros(table.shape[0], dtype=np.float64)
-    no_rng = np.zeros(1, dtype=np.uint64)
-    grad[:] = 0.0
+    capacity = work.sample_weight.shape[0]
+    n_total = order.shape[0]
+    total = 0.0
+    for start in range(0, n_total, capacity):
+        n = min(capacity, n_total - start)
+        gather(rows, order, start, n, d, k, work)
+        raw, sw_sum = batch_gradient(net, grad, objective, work, n, rng, spatial,
+                                     coding)  # fmt: skip
+        batch_loss = raw / sw_sum
+        batch_loss += 0.5 * objective.alpha * squared_weight_norm(net) / sw_sum
+        if not np.isfinite(batch_loss):
+            return total, start, False
+        finish_gradient(grad, net, objective.alpha, sw_sum)
+        apply_update(net.params, grad, solver)
+        total += batch_loss * n
+    return total, n_total, all_finite(net.params)
+
+
+@kernel
+def loss_gradient(rows, order, net, grad, objective, work, rng, spatial, coding):
+    """Loss and gradient over all the samples ``order``, in chunks of ``capacity``
+    (the random state ``rng`` feeds the noise of the autoencoders' layers; the
+    caller passes the same state for every evaluation to keep the objective
+    deterministic).
+
+    Returns the batch objective of the whole set and writes its gradient into
+    ``grad`` (chunks are summed through ``work.grad_part``).
+    """
+    table = net.table
+    d = table[0, COL_N_IN]
+    k = table[table.shape[0] - 1, COL_N_OUT]
+    capacity = work.sample_weight.shape[0]
+    part = work.grad_part
     total = 0.0
     sw_sum = 0.0
-    rows = np.arange(n_total)
-    for start in range(0, n_total, chunk):
-        stop = min(start + chunk, n_total)
-        n = stop - start
-        xb = xbuf[: n * d].reshape((n, d))
-        yb = ybuf[: n * k].reshape((n, k))
-        swb = swbuf[:n]
-        gather_rows(X, data, indices, indptr, is_sparse, rows[start:stop], xb)
-        gather_targets(Y, sw, rows[start:stop], yb, swb)
-        P = forward(xb, params, table, chunk, acts, no_rates, False, no_rng, None,
-                    None, aux, aux_int, conv_scratch)  # fmt: skip
-        for i in range(n):
-            sw_sum += swb[i]
-        total += loss_sum(yb, P, swb, loss_code)
-        backward(xb, yb, swb, params, chunk_grad, table, chunk, acts, deltas,
-                 no_rates, None, None, aux, aux_int, conv_scratch)  # fmt: skip
-        grad += chunk_grad
-    finish_gradient(grad, params, table, alpha, sw_sum)
-    return total / sw_sum + 0.5 * alpha * squared_weight_norm(params, table) / sw_sum
+    for start in range(0, order.shape[0], capacity):
+        n = min(capacity, order.shape[0] - start)
+        gather(rows, order, start, n, d, k, work)
+        target = grad if start == 0 else part
+        raw, chunk_sw = batch_gradient(net, target, objective, work, n, rng, spatial,
+                                       coding)  # fmt: skip
+        total += raw
+        sw_sum += chunk_sw
+        if start > 0:
+            for i in range(grad.shape[0]):
+                grad[i] += part[i]
+    finish_gradient(grad, net, objective.alpha, sw_sum)
+    return total / sw_sum + 0.5 * objective.alpha * squared_weight_norm(net) / sw_sum

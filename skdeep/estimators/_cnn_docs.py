@@ -9,12 +9,13 @@ channels-first, so scalers, pandas, pipelines and scikit-learn's checks work),
 3-D ``(n_samples, H, W)`` (one channel) or 4-D ``(n_samples, C, H, W)``. The
 image shape is, in order of precedence: ``input_shape`` when given (it must
 match X); the shape of 3-D/4-D ``X``; for 2-D ``X``, one square channel when
-``n_features`` is a perfect square, and otherwise a single-row image
-``1 x n_features``. Only in that last, inferred-from-2-D case are the kernel and
-pooling sizes clipped to each block's feature map, so that any number of
-features works (a 1-row image gets ``1 x k`` kernels and no pooling); otherwise a
-kernel larger than the image with ``padding='valid'`` or a pooling window larger
-than the feature map raises ``ValueError``.
+``n_features`` is a perfect square of at least 4, and otherwise a single-row
+image ``1 x n_features``. Only in that last, inferred-from-2-D case are the kernel
+and pooling sizes clipped to each block's feature map, so that any number of
+features works (a 1-row image gets ``1 x k`` kernels and no pooling); in every
+other case (square 2-D rows included) a kernel larger than the image with
+``padding='valid'`` or a pooling window larger than the feature map raises
+``ValueError``.
 
 **Architecture.** One block per entry of ``filters``: convolution (``filters[i]``
 channels, ``kernel_size`` x ``kernel_size``, ``strides``, ``padding``) ->

@@ -3,71 +3,37 @@
 Each fits an encoder ``f`` and a decoder ``g`` (mirrored hidden sizes) by
 minimizing the reconstruction loss plus the variant's term; :meth:`transform`
 returns the codes ``f(x)``, :meth:`inverse_transform` decodes them, and
-:meth:`score_samples` is the per-sample negative loss (anomaly scores).
+:meth:`score_samples` is the per-sample negative loss (anomaly scores). Each is one
+network of :mod:`skdeep.network.specs` trained by the engine's one loop; the
+variants differ in their layers only.
 """
 
-import warnings
-from numbers import Real
+from numbers import Integral, Real
 
 import numpy as np
 import scipy.sparse as sp
 
-from skdeep._kernels.autoencoder import SPARSE, VARIATIONAL
-from skdeep._kernels.corruption import NOISE_CODES
-from skdeep.estimators._autoencoder_base import BaseAutoencoder
+from skdeep.estimators._autoencoder import AUTOENCODER_CONSTRAINTS, AutoencoderTask
 from skdeep.estimators._autoencoder_docs import COMMON_ATTRIBUTES, COMMON_PARAMETERS
-from skdeep.estimators._mlp_base import BaseMLP
-from skdeep.training.autoencoder import adversarial_runner
-from skdeep.utils._compat import Interval, StrOptions, _fit_context
+from skdeep.estimators._base import STOCHASTIC_SOLVERS, BaseNetwork
+from skdeep.network.network import Network
+from skdeep.network.specs import (
+    Corruption,
+    Dense,
+    GaussianLatent,
+    SparsityPenalty,
+)
+from skdeep.training.runner import AdversarialRunner
+from skdeep.utils._compat import Interval, StrOptions
 from skdeep.utils.validation import check_layer_sizes
 
-
-class _FitMethods:
-    """``fit`` and ``partial_fit``, shared by every autoencoder."""
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None):
-        """Fit the autoencoder to ``X``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training data.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The fitted autoencoder.
-        """
-        return self._fit(X, incremental=False)
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None):
-        """Update the autoencoder with one epoch over ``X``.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The training data.
-
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : object
-            The updated autoencoder.
-        """
-        return self._fit(X, incremental=True)
+_CONSTRAINTS = {**BaseNetwork._parameter_constraints, **AUTOENCODER_CONSTRAINTS}
 
 
-class DenoisingAutoencoder(_FitMethods, BaseAutoencoder):
+class DenoisingAutoencoder(AutoencoderTask, BaseNetwork):
     _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
-        "noise": [StrOptions(set(NOISE_CODES))],
+        **_CONSTRAINTS,
+        "noise": [StrOptions({"gaussian", "masking", "salt_pepper"})],
         "noise_level": [Interval(Real, 0, None, closed="left")],
     }
 
@@ -102,41 +68,41 @@ class DenoisingAutoencoder(_FitMethods, BaseAutoencoder):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
     ) -> None:
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            loss=loss,
-            activation=activation,
-            out_activation=out_activation,
-            dropout=dropout,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            lr_decay=lr_decay,
-            lr_step_size=lr_step_size,
-        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
         self.noise = noise
         self.noise_level = noise_level
+        self.loss = loss
+        self.activation = activation
+        self.out_activation = out_activation
+        self.dropout = dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
 
     def _check_variant_params(self) -> None:
         if self.noise != "gaussian" and self.noise_level > 1:
@@ -145,33 +111,48 @@ class DenoisingAutoencoder(_FitMethods, BaseAutoencoder):
                 f"in [0, 1], got {self.noise_level}."
             )
 
-    def _terms(self, X, loss_code, first_pass):
-        terms = super()._terms(X, loss_code, first_pass)
+    def _input_specs(self) -> list:
+        return [Corruption(self.noise, float(self.noise_level))]
+
+    @staticmethod
+    def _column_ranges(X) -> tuple:
         if sp.issparse(X):
-            low = X.min(axis=0).toarray().ravel()
-            high = X.max(axis=0).toarray().ravel()
-        else:
-            low, high = X.min(axis=0), X.max(axis=0)
-        if not first_pass:
-            low = np.minimum(low, self._col_min)
-            high = np.maximum(high, self._col_max)
-        self._col_min = np.asarray(low, dtype=np.float64)
-        self._col_max = np.asarray(high, dtype=np.float64)
-        terms.noise_code = NOISE_CODES[self.noise]
-        terms.noise_level = float(self.noise_level)
-        terms.col_min = self._col_min
-        terms.col_max = self._col_max
-        return terms
+            return X.min(axis=0).toarray().ravel(), X.max(axis=0).toarray().ravel()
+        return X.min(axis=0), X.max(axis=0)
+
+    def _initial_state(self, network, data, dtype) -> np.ndarray:
+        state = np.zeros(network.n_state, dtype=dtype)
+        low, high = self._column_ranges(data.X)
+        d = data.X.shape[1]
+        ranges = network.state_of(state, 0)
+        ranges[:d], ranges[d:] = low, high
+        return state
+
+    def _noise_ranges(self) -> tuple:
+        """``(column minima, column maxima)`` of the data the noise was fitted
+        on (what salt-and-pepper noise writes)."""
+        network, _, state = self._fitted_model()
+        ranges = network.state_of(state, 0)
+        d = network.n_inputs
+        return ranges[:d], ranges[d:]
+
+    def _updated_state(self, network, data, dtype) -> np.ndarray:
+        # The noise's column ranges cover every sample seen so far.
+        state = super()._updated_state(network, data, dtype)
+        low, high = self._column_ranges(data.X)
+        d = data.X.shape[1]
+        ranges = network.state_of(state, 0)
+        ranges[:d] = np.minimum(ranges[:d], low)
+        ranges[d:] = np.maximum(ranges[d:], high)
+        return state
 
 
-class SparseAutoencoder(_FitMethods, BaseAutoencoder):
+class SparseAutoencoder(AutoencoderTask, BaseNetwork):
     _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
+        **_CONSTRAINTS,
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
         "sparsity_weight": [Interval(Real, 0, None, closed="left")],
     }
-    _code_activation = "logistic"
-    _variant = SPARSE
 
     def __init__(
         self,
@@ -204,56 +185,55 @@ class SparseAutoencoder(_FitMethods, BaseAutoencoder):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
     ) -> None:
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            loss=loss,
-            activation=activation,
-            out_activation=out_activation,
-            dropout=dropout,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            lr_decay=lr_decay,
-            lr_step_size=lr_step_size,
-        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
         self.sparsity_target = sparsity_target
         self.sparsity_weight = sparsity_weight
+        self.loss = loss
+        self.activation = activation
+        self.out_activation = out_activation
+        self.dropout = dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
 
-    def _terms(self, X, loss_code, first_pass):
-        terms = super()._terms(X, loss_code, first_pass)
-        terms.sparsity_target = float(self.sparsity_target)
-        terms.sparsity_weight = float(self.sparsity_weight)
-        return terms
+    def _code_specs(self, n_components) -> list:
+        return [
+            Dense(n_components, "logistic"),
+            SparsityPenalty(float(self.sparsity_target), float(self.sparsity_weight)),
+        ]
 
 
-class VariationalAutoencoder(_FitMethods, BaseAutoencoder):
+class VariationalAutoencoder(AutoencoderTask, BaseNetwork):
     _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
+        **_CONSTRAINTS,
         "loss": [StrOptions({"auto", "squared_error", "binary_crossentropy"})],
         "beta": [Interval(Real, 0, None, closed="left")],
     }
-    _variant = VARIATIONAL
 
     def __init__(
         self,
@@ -285,43 +265,43 @@ class VariationalAutoencoder(_FitMethods, BaseAutoencoder):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
     ) -> None:
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            loss=loss,
-            activation=activation,
-            out_activation=out_activation,
-            dropout=dropout,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            lr_decay=lr_decay,
-            lr_step_size=lr_step_size,
-        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
         self.beta = beta
+        self.loss = loss
+        self.activation = activation
+        self.out_activation = out_activation
+        self.dropout = dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
 
-    def _stats_per_component(self) -> int:
-        return 2
+    def _code_specs(self, n_components) -> list:
+        return [Dense(2 * n_components, "identity"), GaussianLatent(float(self.beta))]
 
     def _resolve_loss(self, X) -> str:
         if self.loss != "auto":
@@ -329,15 +309,10 @@ class VariationalAutoencoder(_FitMethods, BaseAutoencoder):
         low, high = self._data_range(X)
         return "binary_crossentropy" if low >= 0 and high <= 1 else "squared_error"
 
-    def _terms(self, X, loss_code, first_pass):
-        terms = super()._terms(X, loss_code, first_pass)
-        terms.beta = float(self.beta)
-        return terms
-
     def score_samples(self, X):
         """Per-sample evidence lower bound, computed without sampling.
 
-        ``-(rec(x, g(mu(x))) + KL(q(z|x) || N(0, I)))``: the reconstruction loss
+        ``-(rec(x, g(mu)) + KL(q(z|x) || N(0, I)))``: the reconstruction loss
         (summed over features) of the posterior mean's decoding plus the exact KL
         term (with weight 1 whatever ``beta``). For squared error this is the
         Gaussian log-likelihood with unit variance up to a constant.
@@ -373,11 +348,13 @@ class VariationalAutoencoder(_FitMethods, BaseAutoencoder):
         return self._sample(n_samples, random_state)
 
 
-class AdversarialAutoencoder(_FitMethods, BaseAutoencoder):
+class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
     _parameter_constraints: dict = {
-        **BaseAutoencoder._parameter_constraints,
-        "discriminator_layer_sizes": BaseMLP._parameter_constraints[
-            "hidden_layer_sizes"
+        **_CONSTRAINTS,
+        "solver": [StrOptions(set(STOCHASTIC_SOLVERS))],
+        "discriminator_layer_sizes": [
+            "array-like",
+            Interval(Integral, 1, None, closed="left"),
         ],
         "prior": [StrOptions({"gaussian"})],
     }
@@ -416,76 +393,97 @@ class AdversarialAutoencoder(_FitMethods, BaseAutoencoder):
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
     ) -> None:
-        super().__init__(
-            n_components=n_components,
-            hidden_layer_sizes=hidden_layer_sizes,
-            loss=loss,
-            activation=activation,
-            out_activation=out_activation,
-            dropout=dropout,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            lr_decay=lr_decay,
-            lr_step_size=lr_step_size,
-        )
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
         self.discriminator_layer_sizes = discriminator_layer_sizes
         self.prior = prior
+        self.loss = loss
+        self.activation = activation
+        self.out_activation = out_activation
+        self.dropout = dropout
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
 
-    def _discriminator_sizes(self) -> tuple[int, ...]:
-        return check_layer_sizes(
+    def _critic(self) -> Network:
+        """The discriminator: codes to the probability of a prior draw."""
+        sizes = check_layer_sizes(
             self.discriminator_layer_sizes, "discriminator_layer_sizes"
         )
+        c = int(self.n_components)
+        specs = [Dense(units, self.activation) for units in sizes]
+        return Network((c,), (*specs, Dense(1, "logistic")))
 
-    def _fitted_discriminator_sizes(self):
-        return tuple(c.shape[1] for c in self.discriminator_coefs_[:-1])
+    def _fitted_critic(self) -> Network:
+        from skdeep.estimators._base import network_from_data
 
-    def _blocks(self) -> list:
-        return [
-            *super()._blocks(),
-            (self.discriminator_coefs_, self.discriminator_intercepts_),
-        ]
+        return network_from_data(self._critic_network)
 
-    def _optimizer_size(self, layout) -> tuple[int, int]:
-        # [encoder | decoder | discriminator] plus the generator step's own
-        # encoder moments; counters for the three steps.
-        return layout.n_params + layout.encoder.n_params, 3
+    def _draws_random(self, network) -> bool:
+        return True  # the prior draws
 
-    def _runner(self, data, layout, terms, batch, rng, dtype):
+    def _build_network(self, data) -> Network:
+        self._critic_network = self._critic().to_data()
+        return super()._build_network(data)
+
+    def _parameter_size(self, network) -> int:
+        return network.n_params + self._fitted_critic().n_params
+
+    def _optimizer_layout(self, network) -> tuple[int, int]:
+        # [autoencoder | discriminator | autoencoder (the generator step)], one
+        # counter per step.
+        return self._parameter_size(network) + network.n_params, 3
+
+    def _init_parameters(self, network, random_state, dtype):
+        factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
+        return np.concatenate([
+            network.init(random_state, dtype, factor),
+            self._fitted_critic().init(random_state, dtype, factor),
+        ])  # fmt: skip
+
+    def _runner(self, network, rows, objective, capacity, rng_state):
         self._epoch_adversarial_curve = []
-        return adversarial_runner(
-            data, layout, terms, batch, float(self.alpha), rng, dtype,
-            self._epoch_adversarial_curve,
+        n_encoder_rows = network.rows_before(self._encoder_specs)
+        return AdversarialRunner(
+            network, self._fitted_critic(), n_encoder_rows, rows, objective,
+            capacity, rng_state, self._epoch_adversarial_curve,
+            checked_rows=(slice(0, n_encoder_rows),),
         )  # fmt: skip
 
-    def _publish_extra(self, layout, views) -> None:
-        coefs, intercepts = views[2]
-        self.discriminator_coefs_ = coefs
-        self.discriminator_intercepts_ = intercepts
-        new = [tuple(map(float, pair)) for pair in self._epoch_adversarial_curve]
-        del self._epoch_adversarial_curve
-        previous = getattr(self, "adversarial_loss_curve_", None)
-        continued = previous is not None and self._history.n_iter < len(
-            self._history.loss_curve
+    def _publish_architecture(self, network, params, runner) -> None:
+        super()._publish_architecture(network, params, runner)
+        critic = self._fitted_critic()
+        self.discriminator_coefs_, self.discriminator_intercepts_ = critic.views(
+            params[network.n_params :]
         )
+        new = list(runner.adversarial_curve[: self.n_iter_])
+        previous = getattr(self, "adversarial_loss_curve_", None)
+        continued = previous is not None and self.n_iter_ < len(self.loss_curve_)
         self.adversarial_loss_curve_ = (list(previous) if continued else []) + new
+
+    def _restore_views(self, network, params) -> None:
+        self.discriminator_coefs_, self.discriminator_intercepts_ = (
+            self._fitted_critic().views(params[network.n_params :])
+        )
 
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Generate rows by decoding draws of the prior ``N(0, I)``.
@@ -676,25 +674,3 @@ Examples
 >>> aae.sample(3, random_state=0).shape
 (3, 64)
 """
-
-
-def precompile() -> None:
-    """Compile (or load from the disk cache) the autoencoder kernels for float32
-    and float64 by fitting each variant once on a tiny array."""
-    rng = np.random.RandomState(0)
-    for dtype in (np.float64, np.float32):
-        X = rng.uniform(size=(6, 3)).astype(dtype)
-        for cls in (
-            DenoisingAutoencoder,
-            SparseAutoencoder,
-            VariationalAutoencoder,
-            AdversarialAutoencoder,
-        ):
-            est = cls(
-                n_components=2, hidden_layer_sizes=(3,), max_iter=1, random_state=0
-            )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                est.fit(X)
-            est.inverse_transform(est.transform(X))
-            est.score_samples(X)

@@ -1,29 +1,238 @@
 """CNNClassifier and CNNRegressor: convolutional networks configured by
-hyperparameters alone, trained by skdeep's Numba engine."""
+hyperparameters alone, trained by skdeep's network engine."""
 
-import warnings
+from math import isqrt
+from numbers import Integral, Real
 
 import numpy as np
+import scipy.sparse as sp
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from skdeep.estimators._cnn_base import CNN_CONSTRAINTS, CNNMixin
+from skdeep.estimators._base import BaseNetwork
 from skdeep.estimators._cnn_docs import CNN_ATTRIBUTES, CNN_PARAMETERS, INPUT_RULES
 from skdeep.estimators._mlp_docs import (
     CLASS_WEIGHT_PARAMETER,
     CLASSES_ATTRIBUTE,
     CLASSIFIER_OUT_ACTIVATION,
 )
-from skdeep.estimators.mlp import MLPClassifier, MLPRegressor
-from skdeep.utils._compat import StrOptions, _fit_context
+from skdeep.estimators._tasks import ClassifierTask, RegressorTask, check_stochastic
+from skdeep.network.network import Network
+from skdeep.network.specs import Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from skdeep.utils._compat import Interval, StrOptions, _fit_context
+from skdeep.utils.validation import check_layer_sizes, is_positive_int
 
-_X_DOC = """X : {array-like, sparse matrix} of shape (n_samples, C*H*W), \
-(n_samples, H, W) or (n_samples, C, H, W)
-            The images, flattened channels-first or not."""
+#: The constraints of the convolutional architecture's parameters.
+CONV_CONSTRAINTS: dict = {
+    "input_shape": [None, tuple, list],
+    "filters": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "kernel_size": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "strides": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "padding": [StrOptions({"same", "valid"})],
+    "pool_size": [None, "array-like", Interval(Integral, 1, None, closed="left")],
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left")],
+}
+
+#: The settings given per convolution block (or once for every block).
+BLOCK_PARAMS = ("filters", "kernel_size", "strides", "pool_size")
 
 
-class CNNClassifier(CNNMixin, MLPClassifier):
+def flatten_images(X):
+    """``(X_2d, image_shape)``: 3-D ``(n, H, W)`` and 4-D ``(n, C, H, W)`` arrays
+    are reshaped to ``(n, C*H*W)`` (channels-first) and their ``(C, H, W)`` is
+    returned; anything else is returned unchanged with ``None`` (2-D input is
+    validated by scikit-learn, which also gives its usual errors)."""
+    if sp.issparse(X) or hasattr(X, "iloc"):
+        return X, None
+    ndim = getattr(X, "ndim", None)
+    if ndim is None and isinstance(X, list | tuple):
+        try:
+            array = np.asarray(X)
+        except ValueError:
+            return X, None
+        if array.ndim in (3, 4) and array.dtype != object:
+            X, ndim = array, array.ndim
+    if ndim not in (3, 4):
+        if ndim is not None and ndim > 4:
+            raise ValueError(
+                f"X must be 2-D (n_samples, C*H*W), 3-D (n_samples, H, W) or 4-D "
+                f"(n_samples, C, H, W); got {ndim} dimensions."
+            )
+        return X, None
+    X = np.asarray(X)
+    shape = (1, *X.shape[1:]) if ndim == 3 else tuple(X.shape[1:])
+    return X.reshape(X.shape[0], int(np.prod(shape))), tuple(int(s) for s in shape)
+
+
+def _normalize_shape(input_shape) -> tuple:
+    shape = tuple(input_shape)
+    if len(shape) == 2:
+        shape = (1, *shape)
+    if len(shape) != 3 or any(not is_positive_int(s) for s in shape):
+        raise ValueError(
+            f"input_shape must be (H, W) or (C, H, W) of positive integers, got "
+            f"{input_shape!r}."
+        )
+    return tuple(int(s) for s in shape)
+
+
+def _per_block(value, n_blocks: int, name: str) -> list:
+    """An int (same for every block) or one value per block."""
+    if value is None or isinstance(value, Integral | np.integer):
+        return [value] * n_blocks
+    values = list(value)
+    if len(values) != n_blocks:
+        raise ValueError(
+            f"{name} must be an int or have one entry per block of filters "
+            f"({n_blocks}), got {len(values)}."
+        )
+    return values
+
+
+class ConvArchitecture:
+    """Convolution blocks on images, then dense layers (the CNNs).
+
+    Each block is a convolution then ``activation`` then max-pooling; the
+    single-row images inferred from a 2-D X whose width is not a square are the
+    one case where kernels and windows are clipped to fit (see ``INPUT_RULES``).
+    """
+
+    def _as_2d(self, X):
+        return flatten_images(X)
+
+    def _check_sample_shape(self, image_shape) -> None:
+        if image_shape is not None and image_shape != self.input_shape_:
+            raise ValueError(
+                f"X holds images of shape {image_shape}, but {type(self).__name__} "
+                f"was fitted on images of shape {self.input_shape_} (C, H, W)."
+            )
+
+    def _resolve_input_shape(self, n_features, image_shape, first) -> tuple:
+        if not first:
+            return self.input_shape_
+        if self.input_shape is not None:
+            shape = _normalize_shape(self.input_shape)
+            if image_shape is not None and image_shape != shape:
+                raise ValueError(
+                    f"X holds images of shape {image_shape}, but input_shape="
+                    f"{self.input_shape!r} (as (C, H, W): {shape})."
+                )
+            if int(np.prod(shape)) != n_features:
+                raise ValueError(
+                    f"input_shape={self.input_shape!r} has {int(np.prod(shape))} "
+                    f"values per image (C*H*W), but X has {n_features} features."
+                )
+        elif image_shape is not None:
+            shape = image_shape
+        else:
+            side = isqrt(n_features)
+            square = side >= 2 and side * side == n_features
+            shape = (1, side, side) if square else (1, 1, n_features)
+        self.input_shape_ = shape
+        # Only the single-row image inferred from 2-D X clips its kernels.
+        self._clip_to_rows = (
+            self.input_shape is None and image_shape is None and shape[1] == 1
+        )
+        return shape
+
+    def _check_block_params(self) -> list:
+        """The blocks' ``(filters, kernel, stride, pool)``, each entry checked to
+        be a positive integer (the constraints check scalars only; a pool of None
+        means no pooling)."""
+        for name in BLOCK_PARAMS:
+            value = getattr(self, name)
+            entries = value if hasattr(value, "__iter__") else [value]
+            if name == "pool_size":
+                entries = [v for v in entries if v is not None]
+            if not all(is_positive_int(v) for v in entries):
+                raise ValueError(
+                    f"{name} must be a positive integer or one per convolution "
+                    f"block, got {value!r}."
+                )
+        filters = self.filters
+        filters = (
+            [filters] if isinstance(filters, Integral | np.integer) else list(filters)
+        )
+        if not filters:
+            raise ValueError(f"filters must be positive integers, got {filters}.")
+        n = len(filters)
+        return list(zip(
+            filters,
+            _per_block(self.kernel_size, n, "kernel_size"),
+            _per_block(self.strides, n, "strides"),
+            _per_block(self.pool_size, n, "pool_size"),
+        ))  # fmt: skip
+
+    def _build_network(self, data) -> Network:
+        blocks = self._check_block_params()
+        hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
+        rate = float(self.dropout)
+        if self.solver == "lbfgs" and rate > 0:
+            raise ValueError(
+                "dropout is not supported with solver='lbfgs' (it makes the "
+                "objective random, which breaks the line search); use a stochastic "
+                "solver."
+            )
+        clip = getattr(self, "_clip_to_rows", False)
+        shape = data.input_shape
+        specs = []
+        try:
+            for i, (filters, k, stride, pool) in enumerate(blocks):
+                kh, kw = (min(k, shape[1]), min(k, shape[2])) if clip else (k, k)
+                conv = Conv2D(int(filters), int(kh), int(kw), int(stride),
+                              self.padding, self.activation)  # fmt: skip
+                shape = _fits(conv, shape, f"Convolution block {i}")
+                specs.append(conv)
+                pool = 1 if pool is None else int(pool)
+                if clip:
+                    pool = min(pool, shape[1], shape[2])
+                if pool > 1:
+                    pooling = MaxPool2D(pool, pool)
+                    shape = _fits(pooling, shape, f"Pooling of block {i}",
+                                  " Use a smaller pool_size or None.")  # fmt: skip
+                    specs.append(pooling)
+        except ValueError as exc:
+            settings = ", ".join(
+                f"{name}={getattr(self, name)!r}" for name in (*BLOCK_PARAMS, "padding")
+            )
+            raise ValueError(
+                f"{exc} (images of shape {data.input_shape}, {settings})"
+            ) from None
+        specs.append(Flatten())
+        if rate > 0:
+            specs.append(Dropout(rate))
+        for units in hidden:
+            specs.append(Dense(units, self.activation))
+            if rate > 0:
+                specs.append(Dropout(rate))
+        specs.append(Dense(data.Y.shape[1], data.out_activation))
+        return Network(data.input_shape, tuple(specs))
+
+    @property
+    def filters_(self) -> list:
+        """The learned kernels of each convolution block, ``(C_out, C_in, kh, kw)``
+        (views of the first ``len(filters)`` entries of ``coefs_``)."""
+        check_is_fitted(self)
+        return [c for c in self.coefs_ if c.ndim == 4]
+
+
+def _fits(spec, shape, what, hint="") -> tuple:
+    """``spec``'s output shape on ``shape``, or a ValueError saying ``what`` does
+    not fit."""
+    try:
+        return spec.output_shape(shape)
+    except ValueError as exc:
+        c, h, w = shape
+        raise ValueError(
+            f"{what} does not fit its {c}x{h}x{w} input: {exc}{hint}"
+        ) from None
+
+
+class CNNClassifier(ClassifierTask, ConvArchitecture, BaseNetwork):
     _parameter_constraints: dict = {
-        **CNN_CONSTRAINTS,
+        **BaseNetwork._parameter_constraints,
+        **CONV_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -58,6 +267,7 @@ class CNNClassifier(CNNMixin, MLPClassifier):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         dropout: float = 0.0,
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
@@ -91,6 +301,7 @@ class CNNClassifier(CNNMixin, MLPClassifier):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dropout = dropout
         self.lr_decay = lr_decay
         self.lr_step_size = lr_step_size
@@ -102,7 +313,9 @@ class CNNClassifier(CNNMixin, MLPClassifier):
 
         Parameters
         ----------
-        {X}
+        X : {array-like, sparse matrix} of shape (n_samples, C*H*W), \
+(n_samples, H, W) or (n_samples, C, H, W)
+            The images, flattened channels-first or not.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target labels (a label-indicator matrix for multilabel).
@@ -115,14 +328,18 @@ class CNNClassifier(CNNMixin, MLPClassifier):
         self : object
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight)
 
+    @available_if(check_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None) -> "CNNClassifier":
         """Update the model with a single epoch over the given images.
 
         Parameters
         ----------
-        {X}
+        X : {array-like, sparse matrix} of shape (n_samples, C*H*W), \
+(n_samples, H, W) or (n_samples, C, H, W)
+            The images, flattened channels-first or not.
 
         y : array-like of shape (n_samples,)
             The target labels.
@@ -138,54 +355,13 @@ class CNNClassifier(CNNMixin, MLPClassifier):
         self : object
             The updated model.
         """
-        return super().partial_fit(X, y, sample_weight=sample_weight, classes=classes)
-
-    def predict(self, X) -> np.ndarray:
-        """Predict the class of each image.
-
-        Parameters
-        ----------
-        {X}
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            The predicted classes.
-        """
-        return super().predict(X)
-
-    def predict_proba(self, X) -> np.ndarray:
-        """Probability of each class for each image.
-
-        Parameters
-        ----------
-        {X}
-
-        Returns
-        -------
-        y_prob : ndarray of shape (n_samples, n_classes)
-            Probability of each class, in the order of ``classes_``.
-        """
-        return super().predict_proba(X)
-
-    def predict_log_proba(self, X) -> np.ndarray:
-        """Log of the probability of each class for each image.
-
-        Parameters
-        ----------
-        {X}
-
-        Returns
-        -------
-        log_y_prob : ndarray of shape (n_samples, n_classes)
-            ``log(predict_proba(X))``.
-        """
-        return super().predict_log_proba(X)
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
 
-class CNNRegressor(CNNMixin, MLPRegressor):
+class CNNRegressor(RegressorTask, ConvArchitecture, BaseNetwork):
     _parameter_constraints: dict = {
-        **CNN_CONSTRAINTS,
+        **BaseNetwork._parameter_constraints,
+        **CONV_CONSTRAINTS,
         "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
@@ -200,6 +376,7 @@ class CNNRegressor(CNNMixin, MLPRegressor):
         pool_size=2,
         hidden_layer_sizes=(128,),
         activation: str = "relu",
+        loss: str = "squared_error",
         solver: str = "adam",
         alpha: float = 0.0001,
         batch_size=64,
@@ -220,10 +397,10 @@ class CNNRegressor(CNNMixin, MLPRegressor):
         beta_2: float = 0.999,
         epsilon: float = 1e-8,
         n_iter_no_change: int = 10,
+        max_fun: int = 15000,
         dropout: float = 0.0,
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
-        loss: str = "squared_error",
     ):
         self.input_shape = input_shape
         self.filters = filters
@@ -233,6 +410,7 @@ class CNNRegressor(CNNMixin, MLPRegressor):
         self.pool_size = pool_size
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
+        self.loss = loss
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -253,10 +431,10 @@ class CNNRegressor(CNNMixin, MLPRegressor):
         self.beta_2 = beta_2
         self.epsilon = epsilon
         self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
         self.dropout = dropout
         self.lr_decay = lr_decay
         self.lr_step_size = lr_step_size
-        self.loss = loss
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None) -> "CNNRegressor":
@@ -264,7 +442,9 @@ class CNNRegressor(CNNMixin, MLPRegressor):
 
         Parameters
         ----------
-        {X}
+        X : {array-like, sparse matrix} of shape (n_samples, C*H*W), \
+(n_samples, H, W) or (n_samples, C, H, W)
+            The images, flattened channels-first or not.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values.
@@ -277,14 +457,18 @@ class CNNRegressor(CNNMixin, MLPRegressor):
         self : object
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight)
 
+    @available_if(check_stochastic)
+    @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None) -> "CNNRegressor":
         """Update the model with a single epoch over the given images.
 
         Parameters
         ----------
-        {X}
+        X : {array-like, sparse matrix} of shape (n_samples, C*H*W), \
+(n_samples, H, W) or (n_samples, C, H, W)
+            The images, flattened channels-first or not.
 
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             The target values.
@@ -297,35 +481,8 @@ class CNNRegressor(CNNMixin, MLPRegressor):
         self : object
             The updated model.
         """
-        return super().partial_fit(X, y, sample_weight=sample_weight)
+        return self._fit(X, y, sample_weight, incremental=True)
 
-    def predict(self, X) -> np.ndarray:
-        """Predict the target of each image.
-
-        Parameters
-        ----------
-        {X}
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
-        """
-        check_is_fitted(self)
-        return super().predict(X)
-
-
-for _cls in (CNNClassifier, CNNRegressor):
-    for _name in (
-        "fit",
-        "partial_fit",
-        "predict",
-        "predict_proba",
-        "predict_log_proba",
-    ):
-        _method = _cls.__dict__.get(_name)
-        if _method is not None:
-            _method.__doc__ = _method.__doc__.replace("{X}", _X_DOC)
 
 CNNClassifier.__doc__ = f"""Convolutional neural network classifier, trained in
 Numba kernels and configured by hyperparameters alone.
@@ -409,18 +566,3 @@ Examples
 >>> reg.predict(images[:2]).shape
 (2,)
 """
-
-
-def precompile() -> None:
-    """Compile (or load from the disk cache) the CNN kernels for float32 and
-    float64 by fitting a tiny classifier and regressor once and predicting."""
-    rng = np.random.RandomState(0)
-    for dtype in (np.float64, np.float32):
-        X = rng.uniform(size=(6, 16)).astype(dtype)
-        y = np.arange(6) % 2
-        for cls in (CNNClassifier, CNNRegressor):
-            est = cls(filters=(2,), hidden_layer_sizes=(2,), max_iter=1, random_state=0)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                est.fit(X, y)
-            est.predict(X)

@@ -1,18 +1,10 @@
 """MLPClassifier and MLPRegressor: drop-in replacements for scikit-learn's."""
 
-import numpy as np
-from sklearn.base import ClassifierMixin, RegressorMixin
-from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-    unique_labels,
-)
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from numbers import Integral, Real
 
-from skdeep.estimators._mlp_base import STOCHASTIC_SOLVERS, BaseMLP
+from sklearn.utils.metaestimators import available_if
+
+from skdeep.estimators._base import BaseNetwork
 from skdeep.estimators._mlp_docs import (
     CLASS_WEIGHT_PARAMETER,
     CLASSES_ATTRIBUTE,
@@ -20,21 +12,47 @@ from skdeep.estimators._mlp_docs import (
     SHARED_ATTRIBUTES,
     SHARED_PARAMETERS,
 )
-from skdeep.utils._compat import StrOptions, _fit_context, validate_data
+from skdeep.estimators._tasks import ClassifierTask, RegressorTask, check_stochastic
+from skdeep.network.network import Network
+from skdeep.network.specs import Dense, Dropout
+from skdeep.utils._compat import Interval, StrOptions, _fit_context
+from skdeep.utils.validation import check_layer_sizes, dropout_rates
+
+#: The constraints of the dense architecture's parameters.
+DENSE_CONSTRAINTS: dict = {
+    "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+}
 
 
-def _check_stochastic(estimator) -> bool:
-    if estimator.solver not in STOCHASTIC_SOLVERS:
-        raise AttributeError(
-            f"partial_fit is only available for stochastic optimizers. "
-            f"{estimator.solver} is not stochastic."
-        )
-    return True
+class DenseArchitecture:
+    """A stack of fully connected layers on the rows of X (the MLPs)."""
+
+    def _as_2d(self, X):
+        return X, None
+
+    def _check_sample_shape(self, sample_shape) -> None:
+        """Rows are rows: nothing to check beyond their width."""
+
+    def _resolve_input_shape(self, n_features, sample_shape, first) -> tuple:
+        return (n_features,)
+
+    def _build_network(self, data) -> Network:
+        hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
+        rates = dropout_rates(self.dropout, len(hidden), self.solver)
+        specs = []
+        for units, rate in zip(hidden, rates):
+            specs.append(Dense(units, self.activation))
+            if rate > 0:
+                specs.append(Dropout(rate))
+        specs.append(Dense(data.Y.shape[1], data.out_activation))
+        return Network(data.input_shape, tuple(specs))
 
 
-class MLPClassifier(ClassifierMixin, BaseMLP):
+class MLPClassifier(ClassifierTask, DenseArchitecture, BaseNetwork):
     _parameter_constraints: dict = {
-        **BaseMLP._parameter_constraints,
+        **BaseNetwork._parameter_constraints,
+        **DENSE_CONSTRAINTS,
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -69,115 +87,34 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         lr_step_size=10,
         class_weight=None,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            loss="log_loss",
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            dropout=dropout,
-            lr_decay=lr_decay,
-            lr_step_size=lr_step_size,
-        )
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
         self.class_weight = class_weight
 
-    # ----------------------------------------------------------- targets
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if (not hasattr(self, "classes_")) or (not self.warm_start and not incremental):
-            if not incremental and unique_labels(y).shape[0] < 2:
-                raise ValueError(
-                    "MLPClassifier needs samples of at least 2 classes in y; got 1 "
-                    f"class: {unique_labels(y)[0]!r}."
-                )
-            self._label_binarizer = LabelBinarizer()
-            self._label_binarizer.fit(y)
-            self.classes_ = self._label_binarizer.classes_
-        else:
-            classes = unique_labels(y)
-            if self.warm_start:
-                if set(classes) != set(self.classes_):
-                    raise ValueError(
-                        "warm_start can only be used where `y` has the same classes "
-                        f"as in the previous call to fit. Previously got "
-                        f"{self.classes_}, `y` has {classes}"
-                    )
-            elif len(np.setdiff1d(classes, self.classes_, assume_unique=True)):
-                raise ValueError(
-                    "`y` has classes not in `self.classes_`. `self.classes_` has "
-                    f"{self.classes_}. 'y' has {classes}."
-                )
-        Y = self._label_binarizer.transform(y).astype(bool)
-        return X, Y
-
-    def _effective_sample_weight(self, sample_weight, y):
-        if self.class_weight is None:
-            return sample_weight
-        weights = compute_sample_weight(
-            self.class_weight,
-            column_or_1d(y) if np.ndim(y) == 2 and np.shape(y)[1] == 1 else y,
-        )
-        if np.any(weights < 0):
-            raise ValueError(
-                f"class_weight must be non-negative, got {self.class_weight!r}."
-            )
-        if sample_weight is None:
-            return weights
-        return sample_weight * weights
-
-    def _out_activation(self, Y):
-        if self._label_binarizer.y_type_ == "multiclass":
-            return "softmax"
-        return "logistic"
-
-    def _stratify(self, Y):
-        # scikit-learn stratifies the early-stopping split only when the binarized
-        # target has one column (binary problems).
-        return Y.astype(bool) if Y.shape[1] == 1 else None
-
-    def _output_to_prediction(self, P):
-        if P.shape[1] == 1:
-            P = P.ravel()
-        return self._label_binarizer.inverse_transform(P)
-
-    def _validation_targets(self, Y_val):
-        return self._label_binarizer.inverse_transform(Y_val)
-
-    def _score_function(self, y_true, y_pred, sample_weight=None):
-        from sklearn.metrics import accuracy_score  # slow import
-
-        return accuracy_score(y_true, y_pred, sample_weight=sample_weight)
-
-    # ----------------------------------------------------------- public API
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
         """Fit the model to data matrix X and target(s) y.
@@ -198,9 +135,9 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self : object
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight)
 
-    @available_if(_check_stochastic)
+    @available_if(check_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None, classes=None):
         """Update the model with a single epoch over the given data.
@@ -224,84 +161,13 @@ class MLPClassifier(ClassifierMixin, BaseMLP):
         self : object
             The updated model.
         """
-        saved_state = dict(self.__dict__)
-        try:
-            if _check_partial_fit_first_call(self, classes):
-                self._label_binarizer = LabelBinarizer()
-                if type_of_target(y).startswith("multilabel"):
-                    self._label_binarizer.fit(y)
-                else:
-                    if len(self.classes_) < 2:
-                        raise ValueError(
-                            f"{type(self).__name__} needs at least 2 classes; got "
-                            f"classes={self.classes_!r}."
-                        )
-                    self._label_binarizer.fit(classes)
-            return self._fit(X, y, sample_weight=sample_weight, incremental=True)
-        except BaseException:
-            self.__dict__.clear()
-            self.__dict__.update(saved_state)
-            raise
-
-    def predict(self, X):
-        """Predict using the multi-layer perceptron classifier.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_classes)
-            The predicted classes.
-        """
-        return self._output_to_prediction(self._network_output(X))
-
-    def predict_proba(self, X):
-        """Probability estimates.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y_prob : ndarray of shape (n_samples, n_classes)
-            Probability of each class, in the order of ``classes_``.
-        """
-        P = self._network_output(X)
-        if P.shape[1] == 1 and len(self.classes_) == 2:
-            p = P.ravel()
-            return np.vstack([1 - p, p]).T
-        return P
-
-    def predict_log_proba(self, X):
-        """Log of the probability estimates.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        log_y_prob : ndarray of shape (n_samples, n_classes)
-            ``log(predict_proba(X))``.
-        """
-        proba = self.predict_proba(X)
-        return np.log(proba, out=proba)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        return tags
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
 
-class MLPRegressor(RegressorMixin, BaseMLP):
+class MLPRegressor(RegressorTask, DenseArchitecture, BaseNetwork):
     _parameter_constraints: dict = {
-        **BaseMLP._parameter_constraints,
+        **BaseNetwork._parameter_constraints,
+        **DENSE_CONSTRAINTS,
         "loss": [StrOptions({"squared_error", "poisson"})],
     }
 
@@ -336,67 +202,33 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         lr_decay=0.95,
         lr_step_size=10,
     ):
-        super().__init__(
-            hidden_layer_sizes=hidden_layer_sizes,
-            activation=activation,
-            solver=solver,
-            alpha=alpha,
-            batch_size=batch_size,
-            learning_rate=learning_rate,
-            learning_rate_init=learning_rate_init,
-            power_t=power_t,
-            max_iter=max_iter,
-            loss=loss,
-            shuffle=shuffle,
-            random_state=random_state,
-            tol=tol,
-            verbose=verbose,
-            warm_start=warm_start,
-            momentum=momentum,
-            nesterovs_momentum=nesterovs_momentum,
-            early_stopping=early_stopping,
-            validation_fraction=validation_fraction,
-            beta_1=beta_1,
-            beta_2=beta_2,
-            epsilon=epsilon,
-            n_iter_no_change=n_iter_no_change,
-            max_fun=max_fun,
-            dropout=dropout,
-            lr_decay=lr_decay,
-            lr_step_size=lr_step_size,
-        )
-
-    def _validate_input(self, X, y, incremental, reset):
-        X, y = validate_data(
-            self,
-            X,
-            y,
-            accept_sparse=["csr", "csc"],
-            multi_output=True,
-            y_numeric=True,
-            dtype=(np.float64, np.float32),
-            reset=reset,
-        )
-        if y.ndim == 2 and y.shape[1] == 1:
-            y = column_or_1d(y, warn=True)
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError("loss='poisson' requires non-negative targets y.")
-        Y = y.reshape(-1, 1) if y.ndim == 1 else y
-        return X, Y
-
-    def _out_activation(self, Y):
-        return "exp" if self.loss == "poisson" else "identity"
-
-    def _output_to_prediction(self, P):
-        return P.ravel() if P.shape[1] == 1 else P
-
-    def _validation_targets(self, Y_val):
-        return self._output_to_prediction(Y_val)
-
-    def _score_function(self, y_true, y_pred, sample_weight=None):
-        from sklearn.metrics import r2_score  # slow import
-
-        return r2_score(y_true, y_pred, sample_weight=sample_weight)
+        self.loss = loss
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.lr_decay = lr_decay
+        self.lr_step_size = lr_step_size
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y, sample_weight=None):
@@ -418,9 +250,9 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self : object
             The fitted model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight)
 
-    @available_if(_check_stochastic)
+    @available_if(check_stochastic)
     @_fit_context(prefer_skip_nested_validation=True)
     def partial_fit(self, X, y, sample_weight=None):
         """Update the model with a single epoch over the given data.
@@ -444,23 +276,7 @@ class MLPRegressor(RegressorMixin, BaseMLP):
         self : object
             The updated model.
         """
-        return self._fit(X, y, sample_weight=sample_weight, incremental=True)
-
-    def predict(self, X):
-        """Predict using the multi-layer perceptron model.
-
-        Parameters
-        ----------
-        X : {array-like, sparse matrix} of shape (n_samples, n_features)
-            The input data.
-
-        Returns
-        -------
-        y : ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            The predicted values.
-        """
-        check_is_fitted(self)
-        return self._output_to_prediction(self._network_output(X))
+        return self._fit(X, y, sample_weight, incremental=True)
 
 
 MLPClassifier.__doc__ = f"""Multi-layer perceptron classifier, trained in Numba kernels.

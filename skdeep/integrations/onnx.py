@@ -233,85 +233,94 @@ def _linear_classifier_outputs(builder, estimator):
     ]
 
 
-def _conv_part(builder, layout, coefs, intercepts, x: str) -> tuple[str, int]:
-    """Reshape to images, then the convolution blocks; return the flattened output
-    and the number of parameter layers consumed."""
-    from skdeep._kernels import codes
+def _conv_pads(layer) -> list:
+    """ONNX ``pads`` (begin, begin, end, end) of a convolution layer: 'same' puts
+    the extra value at the end; 'valid' may leave ragged rows unread, which ONNX's
+    floor division also drops."""
+    spec = layer.spec
+    _, h, w = layer.input_shape
+    _, h_out, w_out = layer.output_shape
+    before_after = []
+    for size, k, out in ((h, spec.kernel_h, h_out), (w, spec.kernel_w, w_out)):
+        before = (
+            max((out - 1) * spec.stride + k - size, 0) // 2
+            if spec.padding == "same" else 0
+        )  # fmt: skip
+        after = max(0, (out - 1) * spec.stride + k - size - before)
+        assert (size + before + after - k) // spec.stride + 1 == out
+        before_after.append((before, after))
+    (top, bottom), (left, right) = before_after
+    return [top, left, bottom, right]
 
-    c, h, w = layout.input_shape
-    shape = builder.constant(np.array([-1, c, h, w], dtype=np.int64), "image_shape")
-    x = builder.node("Reshape", [x, shape])
+
+def _layers(builder, network, params, n_specs, x: str) -> str:
+    """The prediction-mode forward pass of the first ``n_specs`` layers of
+    ``network`` on the rows ``x``, one exporter per layer kind; return the output."""
+    from skdeep.network import specs
+
+    images = False  # whether x currently holds (n, C, H, W) tensors
+    coefs, intercepts = network.views(params)
     used = 0
-    for spec in layout.layers():
-        if spec.kind == codes.CONV2D:
-            pads = []
-            for size, k, before, out in (
-                (spec.h_in, spec.kernel_h, spec.pad_top, spec.h_out),
-                (spec.w_in, spec.kernel_w, spec.pad_left, spec.w_out),
-            ):
-                # 'same' pads the extra pixel at the end; 'valid' may leave
-                # ragged rows unread, which ONNX's floor division also drops.
-                after = max(0, (out - 1) * spec.stride + k - size - before)
-                assert (size + before + after - k) // spec.stride + 1 == out
-                pads.append((before, after))
-            weight = builder.constant(
-                np.asarray(coefs[used], dtype=builder.dtype), "conv_kernel"
-            )
-            bias = builder.constant(
-                np.asarray(intercepts[used], dtype=builder.dtype), "conv_bias"
-            )
+    for layer in network.layers[:n_specs]:
+        spec = layer.spec
+        if isinstance(spec, specs.Dense):
+            if images:
+                x, images = builder.node("Flatten", [x], axis=1), False
+            x = builder.dense(x, coefs[used], intercepts[used], spec.activation)
+            used += 1
+        elif isinstance(spec, specs.Conv2D):
+            if not images:
+                shape = np.array([-1, *layer.input_shape], dtype=np.int64)
+                x = builder.node("Reshape", [x, builder.constant(shape, "images")])
+                images = True
+            weight = builder.constant(np.asarray(coefs[used], builder.dtype), "kernel")
+            bias = builder.constant(np.asarray(intercepts[used], builder.dtype), "bias")
             x = builder.node(
                 "Conv",
                 [x, weight, bias],
                 kernel_shape=[spec.kernel_h, spec.kernel_w],
                 strides=[spec.stride, spec.stride],
-                pads=[pads[0][0], pads[1][0], pads[0][1], pads[1][1]],
+                pads=_conv_pads(layer),
             )
-            x = builder.activation(x, layout.hidden_activation)
+            x = builder.activation(x, spec.activation)
             used += 1
-        elif spec.kind == codes.MAXPOOL2D:
+        elif isinstance(spec, specs.MaxPool2D):
             x = builder.node(
                 "MaxPool",
                 [x],
-                kernel_shape=[spec.kernel_h, spec.kernel_w],
-                strides=[spec.stride, spec.stride],
+                kernel_shape=[spec.pool_h, spec.pool_w],
+                strides=[spec.pool_h, spec.pool_w],
                 ceil_mode=0,
             )
-    return builder.node("Flatten", [x], axis=1), used
+        elif isinstance(spec, specs.Flatten):
+            if images:
+                x, images = builder.node("Flatten", [x], axis=1), False
+        elif not isinstance(
+            spec, specs.Dropout | specs.Corruption | specs.SparsityPenalty
+        ):  # the identity at prediction
+            raise TypeError(f"Cannot export a {type(spec).__name__} layer to ONNX.")
+    return builder.node("Flatten", [x], axis=1) if images else x
 
 
 def _network_outputs(builder, estimator):
     """The forward pass of an MLP, CNN or autoencoder (its ``transform``) on
     ``"X"``; return the graph's outputs."""
     from onnx import helper
-
-    from skdeep.estimators._autoencoder_base import BaseAutoencoder
-    from skdeep.estimators._cnn_base import CNNMixin
-    from skdeep.estimators.mlp import MLPClassifier
+    from sklearn.base import is_classifier
 
     elem = helper.np_dtype_to_tensor_dtype(np.dtype(builder.dtype))
-    coefs, intercepts = list(estimator.coefs_), list(estimator.intercepts_)
-    if isinstance(estimator, BaseAutoencoder):
-        layout = estimator._layout()
-        k = estimator.n_encoder_layers_
-        coefs, intercepts = coefs[:k], intercepts[:k]
-        # The VAE's last encoder layer holds means, then log-variances: keep the
-        # means, which is what transform returns.
-        m = layout.n_components
-        coefs[-1], intercepts[-1] = coefs[-1][:, :m], intercepts[-1][:m]
-        out = builder.dense_stack(
-            "X", coefs, intercepts, layout.activation, layout.code_activation
-        )
-        builder.node("Identity", [out], output="codes")
+    network, params, _ = estimator._fitted_model()
+    if hasattr(estimator, "transform"):  # an autoencoder: its codes
+        codes = _layers(builder, network, params, estimator._encoder_specs, "X")
+        m = estimator._n_features_out
+        # The variational encoder's output holds means, then log-variances: keep
+        # the means, which is what transform returns.
+        limits = [builder.constant(np.array(v, dtype=np.int64), "slice")
+                  for v in ([0], [m], [1])]  # fmt: skip
+        builder.node("Slice", [codes, *limits], output="codes")
         return [helper.make_tensor_value_info("codes", elem, [None, m])]
-    x = "X"
-    if isinstance(estimator, CNNMixin):
-        x, used = _conv_part(builder, estimator._layout, coefs, intercepts, x)
-        coefs, intercepts = coefs[used:], intercepts[used:]
-    P = builder.dense_stack(
-        x, coefs, intercepts, estimator.activation, estimator.out_activation_
-    )
-    if isinstance(estimator, MLPClassifier):
+    P = _layers(builder, network, params, len(network.specs), "X")
+    if is_classifier(estimator):
         return _classifier_outputs(builder, estimator, P)
     builder.node("Identity", [P], output="variable")
     return [
@@ -374,13 +383,11 @@ def to_onnx(estimator, X_sample, *, target_opset=None):
     >>> [o.name for o in to_onnx(perceptron, X[:5]).graph.output]  # doctest: +SKIP
     ['label', 'scores']
     """
-    from skdeep.estimators._autoencoder_base import BaseAutoencoder
-    from skdeep.estimators.mlp import MLPClassifier, MLPRegressor
+    from skdeep.estimators._base import BaseNetwork
     from skdeep.estimators.perceptron import PerceptronClassifier
 
     name = type(estimator).__name__
-    supported = MLPClassifier | MLPRegressor | BaseAutoencoder | PerceptronClassifier
-    if not isinstance(estimator, supported):
+    if not isinstance(estimator, BaseNetwork | PerceptronClassifier):
         raise TypeError(
             f"Cannot export {name} to ONNX: to_onnx supports MLPClassifier, "
             "MLPRegressor, CNNClassifier, CNNRegressor, PerceptronClassifier and "

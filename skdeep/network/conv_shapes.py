@@ -15,9 +15,10 @@ and ``'valid'`` means no padding: ``H_out = (H - k) // s + 1``. Only ``pad_top``
 ``pad_left`` are passed to the kernels; the bottom/right padding is implied by the
 output size (positions beyond the image read as zero).
 
-Pooling is max-pooling with window ``p`` and stride ``p`` in floor mode (PyTorch's
-default, ``ceil_mode=False``): ``H_out = H // p``, and the last ``H % p`` rows and
-``W % p`` columns, which do not fill a whole window, are ignored.
+Pooling is max-pooling with window ``ph x pw`` and the same stride in floor mode
+(PyTorch's default, ``ceil_mode=False``): ``H_out = H // ph``, and the last
+``H % ph`` rows and ``W % pw`` columns, which do not fill a whole window, are
+ignored.
 """
 
 import numpy as np
@@ -94,22 +95,22 @@ def conv2d_output_shape(height, width, kernel_size, stride=1, padding="valid"):
 
 
 def pool2d_output_shape(height, width, pool_size):
-    """Output size of a ``pool_size`` x ``pool_size`` pooling with stride ``pool_size``.
+    """Output size of a pooling with window ``pool_size`` and the same stride.
 
-    Floor mode: the ragged last rows/columns (``height % pool_size``,
-    ``width % pool_size``) are ignored, as in PyTorch's ``MaxPool2d`` default.
+    Floor mode: the ragged last rows/columns (``height % ph``, ``width % pw``) are
+    ignored, as in PyTorch's ``MaxPool2d`` default.
 
     Parameters
     ----------
     height, width : int
         Spatial size of the input.
-    pool_size : int
-        Window size ``p``; the stride equals ``p``.
+    pool_size : int or tuple of (int, int)
+        Window size ``p`` or ``(ph, pw)``; the stride equals the window.
 
     Returns
     -------
     height_out, width_out : int
-        ``height // p`` and ``width // p``.
+        ``height // ph`` and ``width // pw``.
 
     Raises
     ------
@@ -122,16 +123,18 @@ def pool2d_output_shape(height, width, pool_size):
     (12, 12)
     >>> pool2d_output_shape(7, 9, 2)
     (3, 4)
+    >>> pool2d_output_shape(1, 150, (1, 3))
+    (1, 50)
     """
     _check_positive(height, "height")
     _check_positive(width, "width")
-    _check_positive(pool_size, "pool_size")
-    if height < pool_size or width < pool_size:
+    ph, pw = _pair(pool_size, "pool_size")
+    if height < ph or width < pw:
         raise ValueError(
             f"Input of size {height}x{width} is smaller than the pooling window "
-            f"{pool_size}x{pool_size}."
+            f"{ph}x{pw}."
         )
-    return height // pool_size, width // pool_size
+    return height // ph, width // pw
 
 
 def check_conv2d_buffers(
@@ -218,7 +221,8 @@ def check_conv2d_buffers(
 
 
 def check_maxpool2d_buffers(X, pool_size, out, argmax, delta=None, dX=None):
-    """Check that arrays fit the max-pool kernels; raise ``ValueError`` otherwise."""
+    """Check that arrays fit the max-pool kernels (``pool_size`` an int or a
+    ``(ph, pw)`` pair); raise ``ValueError`` otherwise."""
     if X.ndim != 4 or X.dtype not in (np.float32, np.float64):
         raise ValueError("X must be a float32/float64 array of shape (N, C, H, W).")
     n, c, h, w = X.shape

@@ -1,40 +1,49 @@
-"""Forward passes of a fitted network, for predict and for validation scores."""
+"""Forward passes of a fitted network: predictions, codes, per-sample losses."""
 
 import numpy as np
 
 from skdeep._kernels import codes
-from skdeep._kernels.inference import predict_forward
-from skdeep.training.data import KernelInput
-
-#: Rows per chunk at predict time; bounds the memory of a prediction.
-PREDICT_CHUNK = 4096
+from skdeep._kernels.inference import forward_rows
+from skdeep._kernels.structs import Objective
 
 
-def network_output(layout, params, data: KernelInput, rows=None):
-    """Output activations of ``layout``'s network for ``rows`` of ``data`` (default:
-    all rows), with parameters ``params``.
+def count_rows(rows, n_inputs: int) -> int:
+    """Number of samples in the kernel ``rows`` (of ``n_inputs`` values each)."""
+    if rows.indptr.shape[0]:
+        return rows.indptr.shape[0] - 1
+    return rows.X.shape[0] // max(1, n_inputs)
 
-    Returns an array of shape ``(len(rows), n_outputs)`` in the parameters' dtype.
-    Layouts with convolution layers get their forward-only scratch and may bound
-    the chunk further (``layout.predict_chunk``).
+
+def network_output(network, params, state, rows, order=None, *, layers=slice(None),
+                   objective=None, outputs=True):  # fmt: skip
+    """Run the prediction-mode forward pass of ``network`` (or of its table rows
+    ``layers``, e.g. an autoencoder's encoder) over the samples ``order`` of
+    ``rows`` (default: all of them, in order).
+
+    Returns ``(outputs, losses)``: the outputs, shape ``(n, n_outputs)`` in the
+    parameters' dtype (None unless ``outputs``), and, when an ``objective`` is
+    given, each sample's unweighted loss against its target plus its per-sample
+    penalties, shape ``(n,)`` (else None). Memory is bounded by the network's
+    prediction chunk whatever the number of samples; every buffer is local to the
+    call, so concurrent calls on one model are safe.
     """
-    table = layout.table()
-    if rows is None:
-        rows = np.arange(data.n_rows, dtype=np.int64)
-    out = np.empty((rows.shape[0], table[-1, codes.COL_N_OUT]), dtype=params.dtype)
-    chunk = getattr(layout, "predict_chunk", PREDICT_CHUNK)
-    scratch = layout.conv_scratch(0, params.dtype)
-    extra = () if scratch is None else (scratch,)
-    if rows.shape[0]:
-        predict_forward(
-            *data.arrays(),
+    table = network.table[layers]
+    if order is None:
+        order = np.arange(count_rows(rows, int(table[0, codes.COL_N_IN])))
+    n = order.shape[0]
+    dtype = params.dtype
+    out = np.empty((n if outputs else 0, int(table[-1, codes.COL_N_OUT])), dtype)
+    losses = np.empty(n if objective is not None else 0, dtype=np.float64)
+    if n:
+        capacity = min(network.predict_capacity, n)
+        forward_rows(
             rows,
-            params,
-            table,
-            layout.total_units,
-            layout.aux_units,
-            chunk,
-            out,
-            *extra,
+            order.astype(np.int64, copy=False),
+            network.arrays(params, state, layers),
+            objective if objective is not None else Objective(0, 0.0, False),
+            out.reshape(-1),
+            losses,
+            network.work(capacity, dtype, rows=layers, backward=False),
+            *network.family_arguments(capacity, dtype, backward=False),
         )
-    return out
+    return (out if outputs else None), (losses if objective is not None else None)

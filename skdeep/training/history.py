@@ -1,6 +1,6 @@
 """What training records epoch by epoch, published under scikit-learn's names."""
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 import numpy as np
 
@@ -35,20 +35,14 @@ class TrainingHistory:
             )
         return cls()
 
-    def copy(self) -> "TrainingHistory":
-        """A copy whose lists can be appended to without touching this one."""
-        return TrainingHistory(
-            loss_curve=list(self.loss_curve),
-            validation_scores=None
-            if self.validation_scores is None
-            else list(self.validation_scores),
-            validation_loss_curve=None
-            if self.validation_loss_curve is None
-            else list(self.validation_loss_curve),
-            best_loss=self.best_loss,
-            best_validation_score=self.best_validation_score,
-            no_improvement_count=self.no_improvement_count,
-            n_iter=self.n_iter,
-            t=self.t,
-            loss=self.loss,
-        )
+    def to_data(self) -> dict:
+        """The history as plain data (lists copied)."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict) -> "TrainingHistory":
+        """The history :meth:`to_data` described (lists copied)."""
+        return cls(**{
+            key: list(value) if isinstance(value, list) else value
+            for key, value in data.items()
+        })  # fmt: skip

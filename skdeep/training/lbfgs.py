@@ -1,60 +1,44 @@
-"""Full-batch training with scipy's L-BFGS-B, loss and gradient from the kernels."""
+"""Full-batch training with scipy's L-BFGS-B, loss and gradient from the kernels.
+
+Any epoch runner (:mod:`skdeep.training.runner`) with a full-batch objective can be
+trained this way: MLPs, CNNs and the denoising, sparse and variational
+autoencoders. L-BFGS needs a deterministic objective, so the random stream of the
+autoencoders' noise (the corruption, the reparameterization samples) is reset to
+the same state before every evaluation: the noise is drawn once per fit and held
+fixed while the line searches run.
+"""
 
 import numpy as np
 import scipy.optimize
 
-from skdeep._kernels import codes
-from skdeep._kernels.training import full_loss_and_gradient
-from skdeep.training.data import KernelInput
 from skdeep.utils._compat import _check_optimize_result
 
-#: Rows per chunk of the full-batch pass; bounds its memory for large inputs.
+#: Samples per chunk of the full-batch pass; bounds its memory for large inputs.
 LBFGS_CHUNK = 8192
 
 
-def run_lbfgs(
-    data: KernelInput,
-    Y: np.ndarray,
-    sample_weight: np.ndarray,
-    layout,
-    params: np.ndarray,
-    *,
-    alpha: float,
-    loss_code: int,
-    max_iter: int,
-    max_fun: int,
-    tol: float,
-    verbose: bool,
-) -> tuple[int, float, list]:
-    """Minimise the regularised loss of ``layout``'s network over ``params``
-    (updated in place).
+def run_lbfgs(runner, params, state, train_rows, *, max_iter, max_fun, tol,
+              verbose) -> tuple[int, float, list]:  # fmt: skip
+    """Minimise the runner's objective over ``params`` (updated in place).
 
     Same options as scikit-learn (``maxiter=max_iter``, ``maxfun=max_fun``,
     ``gtol=tol``). Returns ``(n_iter, final_loss, loss_per_iteration)``.
+
+    Raises
+    ------
+    ValueError
+        When the solution's weights or outputs on the training data are not usable
+        (non-finite, or too large: see
+        :func:`~skdeep.training.runner.outputs_limit`).
     """
-    table = layout.table()
-    dtype = params.dtype
-    n_rows = Y.shape[0]
-    chunk = min(LBFGS_CHUNK, n_rows)
-    n_features = int(table[0, codes.COL_N_IN])
-    xbuf = np.empty(chunk * n_features, dtype=dtype)
-    ybuf = np.empty(chunk * Y.shape[1], dtype=dtype)
-    swbuf = np.empty(chunk, dtype=dtype)
-    acts = np.empty(chunk * layout.total_units, dtype=dtype)
-    aux = np.empty(chunk * layout.aux_units, dtype=dtype)
-    aux_int = np.empty(chunk * layout.aux_units, dtype=np.int64)
-    deltas = np.empty_like(acts)
     grad = np.empty_like(params)
-    chunk_grad = np.empty_like(params)
     work = np.empty_like(params)
+    rng_start = runner.rng_state.copy()
 
     def loss_and_grad(x):
         work[:] = x
-        loss = full_loss_and_gradient(
-            *data.arrays(), Y, sample_weight, chunk,
-            work, grad, chunk_grad, table, alpha, loss_code,
-            xbuf, ybuf, swbuf, acts, deltas, aux, aux_int,
-        )  # fmt: skip
+        runner.rng_state[:] = rng_start
+        loss = runner.loss_and_gradient(train_rows, work, state, grad)
         return loss, grad.astype(np.float64)
 
     curve = []
@@ -72,4 +56,10 @@ def run_lbfgs(
         print(f"L-BFGS-B: {result.nit} iterations, loss = {result.fun:.8f}")
     n_iter = _check_optimize_result("lbfgs", result, max_iter)
     params[:] = result.x
+    if not (np.isfinite(params).all() and runner.outputs_usable(train_rows, params,
+                                                                 state)):  # fmt: skip
+        raise ValueError(
+            "Solver produced non-finite parameter weights or outputs. The input "
+            "data may contain large values and need to be preprocessed."
+        )
     return n_iter, float(result.fun), curve

@@ -1,10 +1,11 @@
-"""The state of a stochastic solver, kept as plain arrays so estimators pickle."""
+"""The state of a stochastic solver, kept as plain data so estimators pickle."""
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from skdeep._kernels import codes
+from skdeep._kernels.structs import Solver
 from skdeep.training.schedules import LearningRateSchedule
 
 
@@ -17,14 +18,16 @@ class OptimizerState:
     solver : str
         'sgd', 'adam', 'adagrad' or 'rmsprop'.
     state1, state2 : ndarray
-        Per-parameter state shaped like the flat parameter vector: velocity (sgd),
-        first and second moments (adam), accumulated squares (adagrad, rmsprop).
-    step : ndarray of shape (1,), int64
-        Number of updates applied so far (Adam's ``t``).
-    epochs : int
-        Number of completed epochs, for the exponential and step schedules.
+        Per-parameter state shaped like the parameters it updates: velocity (sgd),
+        first and second moments (adam), accumulated squares (adagrad, rmsprop);
+        ``state2`` is empty unless the solver is Adam.
     schedule : LearningRateSchedule
         The learning rate and its schedule.
+    step : ndarray of int64
+        Updates applied so far (Adam's ``t``), one counter per update step of a
+        batch (one, or three for the adversarial autoencoder).
+    epochs : int
+        Completed epochs, for the exponential and step schedules.
     """
 
     solver: str
@@ -35,29 +38,23 @@ class OptimizerState:
     epochs: int = 0
 
     @classmethod
-    def create(cls, solver, n_params, dtype, schedule):
-        """Fresh state for ``n_params`` parameters."""
-        state2_size = n_params if solver == "adam" else 0
+    def create(cls, solver, size, dtype, schedule, n_steps=1) -> "OptimizerState":
+        """Fresh state for ``size`` values updated by ``n_steps`` counted steps."""
         return cls(
             solver=solver,
-            state1=np.zeros(n_params, dtype=dtype),
-            state2=np.zeros(state2_size, dtype=dtype),
+            state1=np.zeros(size, dtype=dtype),
+            state2=np.zeros(size if solver == "adam" else 0, dtype=dtype),
             schedule=schedule,
+            step=np.zeros(n_steps, dtype=np.int64),
         )
 
     def copy(self) -> "OptimizerState":
         """A deep copy, so a failed fit cannot alter the estimator's state."""
-        return OptimizerState(
-            solver=self.solver,
-            state1=self.state1.copy(),
-            state2=self.state2.copy(),
-            schedule=LearningRateSchedule(**vars(self.schedule)),
-            step=self.step.copy(),
-            epochs=self.epochs,
-        )
+        return OptimizerState.from_data(self.to_data())
 
-    def hyper(self, momentum, nesterov, beta_1, beta_2, epsilon) -> np.ndarray:
-        """The float64 hyper-parameter vector the update kernel reads."""
+    def kernel_solver(self, momentum, nesterov, beta_1, beta_2, epsilon) -> Solver:
+        """The :class:`~skdeep._kernels.structs.Solver` the update kernel reads,
+        with the current learning rate."""
         hyper = np.zeros(codes.N_HYPER, dtype=np.float64)
         hyper[codes.HYPER_LR] = self.schedule.current
         hyper[codes.HYPER_MOMENTUM] = momentum
@@ -65,4 +62,37 @@ class OptimizerState:
         hyper[codes.HYPER_BETA_2] = beta_2
         hyper[codes.HYPER_EPSILON] = epsilon
         hyper[codes.HYPER_NESTEROV] = float(nesterov)
-        return hyper
+        return Solver(
+            codes.SOLVER_CODES[self.solver], hyper, self.step, self.state1, self.state2
+        )
+
+    def restore(self, other: "OptimizerState") -> None:
+        """Set this state, in place, to ``other``'s."""
+        self.state1[:] = other.state1
+        self.state2[:] = other.state2
+        self.step[:] = other.step
+        self.epochs = other.epochs
+        self.schedule = LearningRateSchedule(**other.schedule.to_data())
+
+    def to_data(self) -> dict:
+        """The state as plain data: arrays (copied), numbers, strings, a dict."""
+        return {
+            "solver": self.solver,
+            "state1": self.state1.copy(),
+            "state2": self.state2.copy(),
+            "step": self.step.copy(),
+            "epochs": int(self.epochs),
+            "schedule": self.schedule.to_data(),
+        }
+
+    @classmethod
+    def from_data(cls, data: dict) -> "OptimizerState":
+        """The state :meth:`to_data` described (arrays copied)."""
+        return cls(
+            solver=data["solver"],
+            state1=np.array(data["state1"]),
+            state2=np.array(data["state2"]),
+            schedule=LearningRateSchedule(**data["schedule"]),
+            step=np.array(data["step"], dtype=np.int64),
+            epochs=int(data["epochs"]),
+        )

@@ -19,7 +19,7 @@ them to every stochastic solver; for Adam the scheduled rate replaces
 ``learning_rate_init`` in Adam's bias-corrected step.
 """
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 #: The adaptive schedule stops training once the rate would drop from at or below this.
 ADAPTIVE_MIN_LR = 1e-6
@@ -27,7 +27,7 @@ ADAPTIVE_MIN_LR = 1e-6
 
 @dataclass
 class LearningRateSchedule:
-    """The current learning rate and how it evolves; plain data, so it pickles."""
+    """The current learning rate and how it evolves."""
 
     kind: str
     initial: float
@@ -57,3 +57,11 @@ class LearningRateSchedule:
             return True
         self.current /= 5.0
         return False
+
+    def same_settings(self, other: "LearningRateSchedule") -> bool:
+        """Whether ``other`` is this schedule, whatever the rate reached."""
+        return {**asdict(self), "current": None} == {**asdict(other), "current": None}
+
+    def to_data(self) -> dict:
+        """The schedule as plain data."""
+        return asdict(self)

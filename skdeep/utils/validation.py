@@ -27,3 +27,39 @@ def check_layer_sizes(sizes, name: str) -> tuple[int, ...]:
     if not all(is_positive_int(size) for size in entries):
         raise ValueError(f"{name} must be positive integers, got {entries}.")
     return tuple(int(size) for size in entries)
+
+
+def dropout_rates(dropout, n_hidden: int, solver: str) -> list[float]:
+    """The dropout rate after each of ``n_hidden`` layers: ``dropout`` (a rate for
+    all, or one per layer) checked to lie in [0, 1).
+
+    Raises
+    ------
+    ValueError
+        Naming ``dropout``, for a wrong value or count, or a rate with
+        ``solver='lbfgs'`` (dropout makes the objective random, which breaks the
+        line search).
+    """
+    if np.ndim(dropout) == 0:
+        rates = [dropout] * n_hidden
+    else:
+        rates = list(np.ravel(np.asarray(dropout, dtype=object)))
+        if len(rates) != n_hidden:
+            raise ValueError(
+                "dropout must be a float or have one rate per hidden layer "
+                f"({n_hidden}), got {len(rates)} rates."
+            )
+    try:
+        rates = [float(r) for r in rates]
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"dropout must be a float or a sequence of floats, got {dropout!r}."
+        ) from None
+    if not all(0 <= r < 1 for r in rates):
+        raise ValueError(f"dropout rates must be in [0, 1), got {dropout!r}.")
+    if solver == "lbfgs" and any(r > 0 for r in rates):
+        raise ValueError(
+            "dropout is not supported with solver='lbfgs' (it makes the objective "
+            "random, which breaks the line search); use a stochastic solver."
+        )
+    return rates

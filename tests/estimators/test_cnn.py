@@ -14,7 +14,7 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler
 
-from skdeep.estimators import _mlp_base
+from skdeep.estimators import _base
 from skdeep.estimators.cnn import CNNClassifier, CNNRegressor
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
@@ -176,7 +176,7 @@ def no_training(monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("training started")
 
-    monkeypatch.setattr(_mlp_base, "run_stochastic", refuse)
+    monkeypatch.setattr(_base, "run_stochastic", refuse)
 
 
 @pytest.mark.parametrize(

@@ -1,5 +1,7 @@
-"""Pickled estimators carry skdeep's version; loading another version's warns."""
+"""Pickled estimators carry skdeep's version; loading another version's warns, and
+a model of an earlier pre-1.0 release is refused with a clear error."""
 
+import pathlib
 import pickle
 import warnings
 
@@ -32,8 +34,11 @@ def test_version_stamp_round_trip_and_mismatch_warning(est):
         warnings.simplefilter("error", InconsistentVersionWarning)
         same = pickle.loads(blob)  # same version: no warning
     assert "_skdeep_version" not in vars(same)
-    old = blob.replace(skdeep.__version__.encode(), b"0.0.0.xx00")
-    with pytest.warns(InconsistentVersionWarning, match=r"version 0\.0\.0\.xx00"):
+    # Another version of the same minor release (same length as the real one).
+    other = skdeep.__version__.rsplit(".", 1)[0] + ".xx00"
+    assert len(other) == len(skdeep.__version__)
+    old = blob.replace(skdeep.__version__.encode(), other.encode())
+    with pytest.warns(InconsistentVersionWarning, match=f"version {other}"):
         loaded = pickle.loads(old)
     method = loaded.predict if hasattr(loaded, "predict") else loaded.transform
     reference = est.predict if hasattr(est, "predict") else est.transform
@@ -64,12 +69,25 @@ def _one_of_each():
     return X, estimators
 
 
+@pytest.mark.parametrize(
+    "name", ["mlp_classifier", "cnn_classifier", "denoising_autoencoder"]
+)
+def test_a_model_pickled_by_skdeep_0_1_is_refused_naming_the_version(name):
+    """tests/data holds models pickled by skdeep 0.1.0.dev0 (before Engine v2)."""
+    path = pathlib.Path(__file__).parents[1] / "data" / f"skdeep_0_1_{name}.pkl"
+    with pytest.raises(ValueError, match=r"pickled by skdeep 0\.1\.0\.dev0.*Refit"):
+        pickle.loads(path.read_bytes())
+
+
 def test_skops_round_trip_trusts_only_skdeeps_documented_types():
     sio = pytest.importorskip("skops.io")
     X, estimators = _one_of_each()
     for est in estimators:
         blob = sio.dumps(est)
         untrusted = set(sio.get_untrusted_types(data=blob))
+        # Nothing but the public estimator class itself: no internal types.
+        cls = type(est)
+        assert untrusted == {f"{cls.__module__}.{cls.__name__}"}
         assert untrusted <= set(skdeep.SKOPS_TRUSTED_TYPES), type(est).__name__
         loaded = sio.loads(blob, trusted=list(skdeep.SKOPS_TRUSTED_TYPES))
         method = "predict" if hasattr(est, "predict") else "transform"

@@ -200,9 +200,11 @@ def test_autoencoder_transform(digits, estimator):
         # stride 2 on 8x8: 'same' -> 4x4 (pads 0/1), 'valid' -> 3x3 (one row
         # unread), then floor-mode pooling of the odd map.
         {"filters": (4,), "kernel_size": 3, "strides": 2, "padding": "same"},
+        # The second block's 1x1 map takes a 1x1 kernel: a kernel larger than
+        # the map is an error, not clipped.
         {
             "filters": (4, 3),
-            "kernel_size": 3,
+            "kernel_size": (3, 1),
             "strides": (2, 1),
             "padding": "valid",
             "pool_size": (2, None),

@@ -6,6 +6,7 @@ from sklearn.neural_network._stochastic_optimizers import AdamOptimizer, SGDOpti
 
 from skdeep._kernels import codes
 from skdeep._kernels.optimizers import apply_update
+from skdeep._kernels.structs import Solver
 
 N_STEPS = 25
 
@@ -32,7 +33,7 @@ def _run(solver, hyper, grads, theta0):
     state2 = np.zeros_like(theta)
     step = np.zeros(1, dtype=np.int64)
     for g in grads:
-        apply_update(theta, g, state1, state2, step, solver, hyper)
+        apply_update(theta, g, Solver(solver, hyper, step, state1, state2))
     assert step[0] == len(grads)
     return theta
 

@@ -21,7 +21,7 @@ def _forward(X, pool, index_dtype=np.int64):
     out = np.full((n, c, h_out, w_out), np.nan, X.dtype)
     argmax = np.full((n, c, h_out, w_out), -1, index_dtype)
     check_maxpool2d_buffers(X, pool, out, argmax)
-    maxpool2d_forward(X, pool, out, argmax)
+    maxpool2d_forward(X, pool, pool, out, argmax)
     return out, argmax
 
 

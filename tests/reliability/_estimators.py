@@ -28,8 +28,8 @@ from skdeep import (
 
 N_SAMPLES = 24
 N_FEATURES = 16  # 4x4 images for the CNNs
-MLP_EPOCH = "skdeep.training.stochastic:train_epoch"
-AUTOENCODER_EPOCH = "skdeep.training.autoencoder:autoencoder_epoch"
+MLP_EPOCH = "skdeep.training.runner:train_epoch"
+AUTOENCODER_EPOCH = "skdeep.training.runner:train_epoch"
 SMALL_AE = dict(n_components=2, hidden_layer_sizes=(4,), max_iter=3, random_state=0)
 
 
@@ -148,7 +148,7 @@ SPECS = [
     EstimatorSpec(
         "AdversarialAutoencoder",
         AdversarialAutoencoder,
-        "skdeep.training.autoencoder:adversarial_epoch",
+        "skdeep.training.runner:adversarial_epoch",
         {**SMALL_AE, "discriminator_layer_sizes": (4,)},
         kind="transformer",
         sample_weight=False,

@@ -180,7 +180,8 @@ INVALID = {
     "shuffle": [WRONG_TYPE, NOT_A_BOOL],
     "solver": [
         Bad("unknown", "unknown"),
-        Bad("lbfgs", "lbfgs", only=CNNS + AUTOENCODERS),
+        # L-BFGS trains every network but the adversarial autoencoder.
+        Bad("lbfgs", "lbfgs", only=("AdversarialAutoencoder",)),
     ],
     "sparsity_target": [Bad(0.0, "zero"), Bad(1.0, "one")],
     "sparsity_weight": [Bad(-1.0, "negative"), WRONG_TYPE],

@@ -25,7 +25,7 @@ import pytest
 from _estimators import SMALL_AE
 
 from skdeep import CNNRegressor, DenoisingAutoencoder, MLPRegressor
-from skdeep.network.conv_layout import PREDICT_BUDGET
+from skdeep.network.network import PREDICT_BUDGET
 
 N_ROWS, N_COLS = 40_000, 100  # float32: 16 MB; 100 features = 10x10 images
 MB = 2**20

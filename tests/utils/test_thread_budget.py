@@ -16,7 +16,7 @@ from sklearn.exceptions import ConvergenceWarning
 from threadpoolctl import threadpool_info, threadpool_limits
 
 from skdeep import CNNClassifier
-from skdeep.network.conv_layout import ConvLayout
+from skdeep.network.network import Network
 from skdeep.utils import threads
 from skdeep.utils.threads import kernel_threads, thread_budget
 
@@ -103,13 +103,13 @@ def test_cnn_fit_and_predict_run_within_the_budget(monkeypatch, restore_numba_th
     """The convolution scratch (one im2col slot per Numba thread) is sized inside
     the budget, in fit and in predict; the model does not depend on the budget."""
     slots = []
-    conv_scratch = ConvLayout.conv_scratch
+    spatial_scratch = Network._spatial_scratch
 
     def spy(self, capacity, dtype):
         slots.append(numba.get_num_threads())
-        return conv_scratch(self, capacity, dtype)
+        return spatial_scratch(self, capacity, dtype)
 
-    monkeypatch.setattr(ConvLayout, "conv_scratch", spy)
+    monkeypatch.setattr(Network, "_spatial_scratch", spy)
     X, y = load_digits(return_X_y=True)
     X, y = X[:120] / 16, y[:120]
     params = dict(filters=(3,), hidden_layer_sizes=(8,), max_iter=2, random_state=0)

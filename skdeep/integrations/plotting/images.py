@@ -20,16 +20,19 @@ def corrupt_like(estimator, X: np.ndarray, random_state=None) -> np.ndarray:
     its ``noise`` and ``noise_level``, the column extremes of its training data
     for salt-and-pepper noise, and the same kernel, seeded from
     ``random_state``."""
-    from skdeep._kernels.corruption import NOISE_CODES, corrupt
+    from skdeep._kernels.codes import NOISE_CODES
+    from skdeep._kernels.corruption import corrupt
     from skdeep._kernels.rng import new_rng_state
 
     X = np.ascontiguousarray(X, dtype=np.float64)
     out = np.empty_like(X)
     rng = new_rng_state(check_random_state(random_state))
-    col_min = np.ascontiguousarray(estimator._col_min, dtype=np.float64)
-    col_max = np.ascontiguousarray(estimator._col_max, dtype=np.float64)
+    col_min, col_max = (
+        np.ascontiguousarray(a, dtype=np.float64) for a in estimator._noise_ranges()
+    )
     code = NOISE_CODES[estimator.noise]
-    corrupt(X, code, float(estimator.noise_level), col_min, col_max, rng, out)
+    corrupt(X.ravel(), X.shape[0], X.shape[1], code, float(estimator.noise_level),
+            col_min, col_max, rng, out.ravel())  # fmt: skip
     return out
 
 

@@ -1,0 +1,367 @@
+"""A network as data: an immutable sequence of layer specs on an input shape.
+
+:class:`Network` is the one place that turns any sequence of
+:mod:`~skdeep.network.specs` into what the kernels read and what the estimators
+publish:
+
+* the layer table (one row per layer with a kind; ``Flatten`` has none) and the
+  layers' real-valued settings;
+* the flat parameter vector: every layer's weights first, then every layer's biases
+  (scikit-learn's ``_pack`` order), with ``coefs_``/``intercepts_`` as views;
+* the fitted state vector of the layers that keep non-trained values;
+* scikit-learn's Glorot initialization, drawn in its order;
+* the work buffers and optional-family scratch of the kernels for a batch size.
+
+It is rebuilt from plain data (:meth:`Network.to_data` / :meth:`Network.from_data`),
+so a fitted estimator stores only tuples, dicts, strings and numbers.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from math import prod
+
+import numba
+import numpy as np
+
+from skdeep._kernels import codes
+from skdeep._kernels.structs import NetworkArrays, SpatialScratch, Work
+from skdeep.network.specs import LayerSpec, spec_from_data, spec_to_data
+
+#: Values per prediction chunk (samples x values per sample): bounds the memory of
+#: a prediction to a few tens of MB whatever the number of samples.
+PREDICT_BUDGET = 2**21
+
+#: Most samples per prediction chunk.
+PREDICT_CHUNK = 4096
+
+
+@dataclass(frozen=True)
+class Layer:
+    """A spec placed in a network: its shapes and where its data lives."""
+
+    spec: LayerSpec
+    input_shape: tuple
+    output_shape: tuple
+    row: int | None  # table row, None for a spec without one (Flatten)
+    weight_offset: int
+    bias_offset: int
+    state_offset: int
+
+    @property
+    def weight_shape(self) -> tuple:
+        return self.spec.weight_shape(self.input_shape)
+
+    @property
+    def n_weights(self) -> int:
+        shape = self.weight_shape
+        return int(prod(shape)) if shape else 0
+
+    @property
+    def n_biases(self) -> int:
+        return self.spec.bias_size(self.input_shape)
+
+    @property
+    def has_parameters(self) -> bool:
+        return self.n_weights + self.n_biases > 0
+
+
+@dataclass(frozen=True)
+class Network:
+    """An immutable sequence of layer specs applied to samples of ``input_shape``.
+
+    Parameters
+    ----------
+    input_shape : tuple of int
+        Shape of one input sample, e.g. ``(n_features,)`` or ``(C, H, W)``.
+    specs : tuple of LayerSpec
+        The layers, input side first.
+
+    Raises
+    ------
+    ValueError
+        When a layer does not fit the output of the one before it.
+    """
+
+    input_shape: tuple
+    specs: tuple
+
+    def __post_init__(self):
+        self.layers  # noqa: B018 - resolve (and so validate) the shapes now
+
+    # ------------------------------------------------------------- geometry
+    @cached_property
+    def layers(self) -> tuple:
+        """Every spec with its shapes and offsets (a :class:`Layer` each)."""
+        n_weights = sum(
+            int(prod(s.weight_shape(shape))) if s.weight_shape(shape) else 0
+            for s, shape in self._shapes()
+        )
+        layers = []
+        row = w_offset = state_offset = 0
+        b_offset = n_weights
+        for spec, shape in self._shapes():
+            layer = Layer(
+                spec,
+                shape,
+                spec.output_shape(shape),
+                None if spec.kind is None else row,
+                w_offset,
+                b_offset,
+                state_offset,
+            )
+            layers.append(layer)
+            row += spec.kind is not None
+            w_offset += layer.n_weights
+            b_offset += layer.n_biases
+            state_offset += spec.state_size(shape)
+        return tuple(layers)
+
+    def _shapes(self):
+        """``(spec, input shape)`` pairs."""
+        shape = tuple(int(s) for s in self.input_shape)
+        for spec in self.specs:
+            yield spec, shape
+            shape = spec.output_shape(shape)
+
+    @property
+    def rows(self) -> tuple:
+        """The layers that have a table row, in order."""
+        return tuple(layer for layer in self.layers if layer.row is not None)
+
+    @property
+    def output_shape(self) -> tuple:
+        return self.layers[-1].output_shape if self.layers else self.input_shape
+
+    @property
+    def n_inputs(self) -> int:
+        """Values per input sample."""
+        return int(prod(self.input_shape))
+
+    @property
+    def n_outputs(self) -> int:
+        """Values per output sample."""
+        return int(prod(self.output_shape))
+
+    @property
+    def n_weights(self) -> int:
+        return sum(layer.n_weights for layer in self.layers)
+
+    @property
+    def n_params(self) -> int:
+        """Length of the parameter vector."""
+        return self.n_weights + sum(layer.n_biases for layer in self.layers)
+
+    @property
+    def n_state(self) -> int:
+        """Length of the fitted state vector."""
+        return sum(layer.spec.state_size(layer.input_shape) for layer in self.layers)
+
+    @property
+    def families(self) -> frozenset:
+        """The optional kernel families the network needs."""
+        return frozenset(s.family for s in self.specs if s.family is not None)
+
+    def rows_before(self, n_specs: int) -> int:
+        """Number of table rows of the first ``n_specs`` specs."""
+        return sum(layer.row is not None for layer in self.layers[:n_specs])
+
+    # ---------------------------------------------------------------- table
+    @cached_property
+    def _tables(self) -> tuple:
+        rows = self.rows
+        table = np.zeros((len(rows), codes.N_TABLE_COLUMNS), dtype=np.int64)
+        values = np.zeros((len(rows), codes.N_TABLE_VALUES), dtype=np.float64)
+        unit = aux = ints = stat = 0
+        for i, layer in enumerate(rows):
+            spec, shape = layer.spec, layer.input_shape
+            row = table[i]
+            row[codes.COL_KIND] = spec.kind
+            row[codes.COL_N_IN] = int(prod(shape))
+            row[codes.COL_N_OUT] = int(prod(layer.output_shape))
+            row[codes.COL_W_OFFSET] = layer.weight_offset
+            row[codes.COL_W_SIZE] = layer.n_weights
+            row[codes.COL_B_OFFSET] = layer.bias_offset
+            row[codes.COL_B_SIZE] = layer.n_biases
+            row[codes.COL_ACTIVATION] = codes.ACTIVATION_CODES[spec.activation]
+            row[codes.COL_UNIT_OFFSET] = unit
+            row[codes.COL_AUX_OFFSET] = aux
+            row[codes.COL_INT_OFFSET] = ints
+            row[codes.COL_STAT_OFFSET] = stat
+            row[codes.COL_STATE_OFFSET] = layer.state_offset
+            spec.fill_row(row, values[i], shape, layer.output_shape)
+            unit += int(prod(layer.output_shape))
+            aux += spec.float_slots(shape)
+            ints += spec.int_slots(shape)
+            stat += spec.stat_size(shape)
+        table.flags.writeable = False
+        values.flags.writeable = False
+        return table, values, unit, aux, ints, stat
+
+    @property
+    def table(self) -> np.ndarray:
+        """The read-only int64 layer table (columns ``codes.COL_*``)."""
+        return self._tables[0]
+
+    @property
+    def values(self) -> np.ndarray:
+        """The read-only float64 layer settings (columns ``codes.VAL_*``)."""
+        return self._tables[1]
+
+    def arrays(self, params, state, rows=slice(None)) -> NetworkArrays:
+        """The network (or its table rows ``rows``) as the kernels take it."""
+        return NetworkArrays(self.table[rows], self.values[rows], params, state)
+
+    # ------------------------------------------------------------ parameters
+    @property
+    def parametric_layers(self) -> tuple:
+        return tuple(layer for layer in self.layers if layer.has_parameters)
+
+    def views(self, params: np.ndarray) -> tuple[list, list]:
+        """``(coefs, intercepts)``: per layer with parameters, its weights (shaped
+        ``weight_shape``: ``(fan_in, fan_out)`` dense, ``(C_out, C_in, kh, kw)``
+        convolution) and its biases, as views into ``params``."""
+        coefs, intercepts = [], []
+        for layer in self.parametric_layers:
+            w = layer.weight_offset
+            coefs.append(params[w : w + layer.n_weights].reshape(layer.weight_shape))
+            b = layer.bias_offset
+            intercepts.append(params[b : b + layer.n_biases])
+        return coefs, intercepts
+
+    def pack(self, coefs, intercepts, dtype, names=("coefs_", "intercepts_")):
+        """A new parameter vector holding copies of ``coefs`` and ``intercepts``.
+
+        Raises
+        ------
+        ValueError
+            Naming the attribute (``names``) and the layer whose array has the
+            wrong number of layers or shape, or is not a real-valued array.
+        """
+        params = np.empty(self.n_params, dtype=dtype)
+        expected = self.views(params)
+        for name, given, views in zip(names, (coefs, intercepts), expected):
+            if not isinstance(given, list | tuple) or len(given) != len(views):
+                count = len(given) if isinstance(given, list | tuple) else "no list"
+                raise ValueError(
+                    f"{name} must be a list of {len(views)} arrays for this "
+                    f"network, got {count}."
+                )
+            for i, (view, value) in enumerate(zip(views, given)):
+                value = np.asarray(value)
+                if value.shape != view.shape or value.dtype.kind not in "fiu":
+                    raise ValueError(
+                        f"{name}[{i}] has shape {value.shape} and dtype "
+                        f"{value.dtype}; this network needs a real-valued array of "
+                        f"shape {view.shape}."
+                    )
+                view[...] = value
+        return params
+
+    def init(self, random_state: np.random.RandomState, dtype, factor: float = 6.0):
+        """scikit-learn's initialization, drawn in its order.
+
+        Per layer with parameters, ``W`` then ``b`` are drawn from ``U(-r, r)``
+        with ``r = sqrt(factor / (fan_in + fan_out))``: scikit-learn's MLP uses
+        ``factor = 2`` for a logistic hidden activation and 6 otherwise (for a
+        convolution ``fan_in = C_in kh kw`` and ``fan_out = C_out kh kw``).
+        Identical draws to scikit-learn's MLP for the same ``random_state``.
+        """
+        coefs, intercepts = [], []
+        for layer in self.parametric_layers:
+            fan_in, fan_out = layer.spec.fans(layer.input_shape)
+            bound = np.sqrt(factor / (fan_in + fan_out))
+            coefs.append(random_state.uniform(-bound, bound, layer.weight_shape))
+            intercepts.append(random_state.uniform(-bound, bound, layer.n_biases))
+        return self.pack(coefs, intercepts, dtype)
+
+    def state_of(self, state: np.ndarray, spec_index: int) -> np.ndarray:
+        """The view of ``state`` that belongs to spec ``spec_index``."""
+        layer = self.layers[spec_index]
+        start = layer.state_offset
+        return state[start : start + layer.spec.state_size(layer.input_shape)]
+
+    # ---------------------------------------------------------------- buffers
+    def work(self, capacity: int, dtype, *, rows=slice(None), backward=True,
+             grad_part=False) -> Work:  # fmt: skip
+        """Buffers for batches of up to ``capacity`` samples through the table
+        rows ``rows`` (a prediction needs no gradients: ``backward=False``)."""
+        table, _, units, aux, ints, stat = self._tables
+        sub = table[rows]
+        n_in = int(sub[0, codes.COL_N_IN])
+        n_out = int(sub[-1, codes.COL_N_OUT])
+        return Work(
+            x=np.empty(capacity * n_in, dtype=dtype),
+            y=np.empty(capacity * n_out, dtype=dtype),
+            sample_weight=np.empty(capacity, dtype=dtype),
+            acts=np.empty(capacity * units, dtype=dtype),
+            deltas=np.empty(capacity * units if backward else 0, dtype=dtype),
+            floats=np.empty(capacity * aux, dtype=dtype),
+            ints=np.empty(capacity * ints, dtype=np.int32),
+            stats=np.empty(stat, dtype=dtype),
+            grad_part=np.empty(self.n_params if grad_part else 0, dtype=dtype),
+        )
+
+    def family_arguments(self, capacity: int, dtype, *, backward=True) -> tuple:
+        """The kernels' trailing family arguments ``(spatial, coding)``: each None
+        when the network has no layer of that family (its code is then not
+        compiled), else what its kernels need."""
+        spatial = None
+        if "spatial" in self.families:
+            spatial = self._spatial_scratch(capacity if backward else 0, dtype)
+        coding = True if "coding" in self.families else None
+        return spatial, coding
+
+    def _spatial_scratch(self, capacity: int, dtype) -> SpatialScratch:
+        convs = [layer for layer in self.rows if layer.spec.kind == codes.CONV2D]
+        if not convs:
+            return SpatialScratch(np.empty(0, dtype=dtype), np.empty(0, dtype=dtype))
+        max_cols = max(
+            int(prod(layer.weight_shape[1:])) * int(prod(layer.output_shape[1:]))
+            for layer in convs
+        )
+        max_part = max(layer.n_weights + layer.n_biases for layer in convs)
+        slots = max(1, numba.get_num_threads())
+        return SpatialScratch(
+            np.empty(slots * max_cols, dtype=dtype),
+            np.empty(capacity * max_part, dtype=dtype),
+        )
+
+    @property
+    def predict_capacity(self) -> int:
+        """Samples per prediction chunk, so a chunk's buffers stay near 16 MB."""
+        _, _, units, aux, ints, _ = self._tables
+        per_sample = self.n_inputs + units + aux + ints
+        return int(min(PREDICT_CHUNK, max(1, PREDICT_BUDGET // per_sample)))
+
+    @property
+    def draws_random(self) -> bool:
+        """Whether training draws from the kernels' random stream (dropout, noise,
+        sampling)."""
+        return any(spec.draws_random for spec in self.specs)
+
+    def parameter_layout(self) -> tuple:
+        """What fitted parameters must fit: the input shape, each parametric
+        layer's weight shape and bias count, the state length and the output
+        shape (not the dropout rates, noise levels or activations, which a warm
+        start may change)."""
+        return (
+            tuple(self.input_shape),
+            tuple((layer.weight_shape, layer.n_biases) for layer in self.layers),
+            self.n_state,
+            self.output_shape,
+        )
+
+    # ------------------------------------------------------------ plain data
+    def to_data(self) -> tuple:
+        """The network as plain, hashable data: ``(input_shape, specs)`` with each
+        spec ``(class name, ((field, value), ...))``."""
+        return (
+            tuple(int(s) for s in self.input_shape),
+            tuple(spec_to_data(spec) for spec in self.specs),
+        )
+
+    @classmethod
+    def from_data(cls, data) -> "Network":
+        """The network :meth:`to_data` described."""
+        input_shape, specs = data
+        return cls(tuple(input_shape), tuple(spec_from_data(spec) for spec in specs))

@@ -1,0 +1,322 @@
+"""Layer specs: each kind of layer as plain, immutable data.
+
+A network is a sequence of these (:class:`~skdeep.network.network.Network`). A spec
+knows what its layer does to a sample's shape, which parameters it has, how many
+buffer slots its kernels need, and how to fill its row of the layer table that the
+kernels read (:mod:`skdeep._kernels.codes`). Adding a layer kind means a spec here,
+its forward and backward kernels, and their tests: nothing in the estimators or the
+training loop.
+
+Shapes are per sample, without the batch axis: ``(n,)`` for a vector, ``(C, H, W)``
+for a channels-first image. A vector layer takes any shape and reads it flattened
+(channels-first, C order), which is free: a row's block already is that vector.
+"""
+
+from dataclasses import dataclass, fields
+from math import prod
+from typing import ClassVar
+
+from skdeep._kernels import codes
+from skdeep.network.conv_shapes import conv2d_output_shape, pool2d_output_shape
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """What every layer spec provides; the defaults describe a layer without
+    parameters, buffers or geometry that keeps the shape of its input."""
+
+    #: The row kind (``codes.*``), or None for a layer that only reshapes.
+    kind: ClassVar[int | None] = None
+    #: The optional kernel family the layer needs (see ``_kernels.network``):
+    #: None for the core (dense, dropout), ``"spatial"`` or ``"coding"``.
+    family: ClassVar[str | None] = None
+    #: Whether the layer draws from the kernels' random stream in training.
+    draws_random: ClassVar[bool] = False
+    #: Whether ``n_layers_`` counts the layer (regularizers and the autoencoders'
+    #: code layers are not counted, as scikit-learn counts layers of units).
+    counted: ClassVar[bool] = True
+
+    @property
+    def activation(self) -> str:
+        """The activation applied to the row's output."""
+        return "identity"
+
+    def output_shape(self, shape: tuple) -> tuple:
+        """The shape of a sample's output; ValueError if the input does not fit."""
+        return shape
+
+    def weight_shape(self, shape: tuple) -> tuple:
+        """Shape of the weights (penalised by L2), or ``()`` for none."""
+        return ()
+
+    def bias_size(self, shape: tuple) -> int:
+        """Number of parameters without L2 penalty (biases)."""
+        return 0
+
+    def fans(self, shape: tuple) -> tuple:
+        """``(fan_in, fan_out)`` of the weights, for Glorot initialization."""
+        return (0, 0)
+
+    def float_slots(self, shape: tuple) -> int:
+        """Per-sample float values the row keeps between its passes."""
+        return 0
+
+    def int_slots(self, shape: tuple) -> int:
+        """Per-sample int32 values the row keeps between its passes."""
+        return 0
+
+    def stat_size(self, shape: tuple) -> int:
+        """Float values of per-batch statistics the row keeps."""
+        return 0
+
+    def state_size(self, shape: tuple) -> int:
+        """Fitted values of the row that are not trained by the gradient."""
+        return 0
+
+    def fill_row(self, row, values, shape: tuple, out_shape: tuple) -> None:
+        """Write the row's kind-specific columns (``COL_CODE``, geometry) and
+        real-valued settings (``values``, columns ``codes.VAL_*``)."""
+
+
+def _size(shape: tuple) -> int:
+    return int(prod(shape))
+
+
+@dataclass(frozen=True)
+class Dense(LayerSpec):
+    """Fully connected layer: ``activation(x W + b)`` on the flattened input."""
+
+    units: int
+    activation_name: str = "identity"
+    kind: ClassVar[int] = codes.DENSE
+
+    @property
+    def activation(self) -> str:
+        return self.activation_name
+
+    def output_shape(self, shape):
+        return (self.units,)
+
+    def weight_shape(self, shape):
+        return (_size(shape), self.units)
+
+    def bias_size(self, shape):
+        return self.units
+
+    def fans(self, shape):
+        return (_size(shape), self.units)
+
+
+@dataclass(frozen=True)
+class Conv2D(LayerSpec):
+    """2-D convolution (cross-correlation, channels-first) then ``activation``.
+
+    ``padding='same'`` pads ``k - 1`` in total for stride 1, the extra value at the
+    bottom/right for an even kernel (PyTorch's rule); ``'valid'`` does not pad.
+    """
+
+    filters: int
+    kernel_h: int
+    kernel_w: int
+    stride: int = 1
+    padding: str = "valid"
+    activation_name: str = "identity"
+    kind: ClassVar[int] = codes.CONV2D
+    family: ClassVar[str] = "spatial"
+
+    @property
+    def activation(self) -> str:
+        return self.activation_name
+
+    def _geometry(self, shape):
+        if len(shape) != 3:
+            raise ValueError(f"a convolution needs (C, H, W) input, got {shape}")
+        _, h, w = shape
+        h_out, w_out, pad_top, pad_left = conv2d_output_shape(
+            h, w, (self.kernel_h, self.kernel_w), self.stride, self.padding
+        )
+        return h_out, w_out, pad_top, pad_left
+
+    def output_shape(self, shape):
+        h_out, w_out, _, _ = self._geometry(shape)
+        return (self.filters, h_out, w_out)
+
+    def weight_shape(self, shape):
+        return (self.filters, shape[0], self.kernel_h, self.kernel_w)
+
+    def bias_size(self, shape):
+        return self.filters
+
+    def fans(self, shape):
+        area = self.kernel_h * self.kernel_w
+        return (shape[0] * area, self.filters * area)
+
+    def fill_row(self, row, values, shape, out_shape):
+        _, _, pad_top, pad_left = self._geometry(shape)
+        _fill_geometry(row, shape, out_shape)
+        row[codes.COL_KERNEL_H] = self.kernel_h
+        row[codes.COL_KERNEL_W] = self.kernel_w
+        row[codes.COL_STRIDE] = self.stride
+        row[codes.COL_PAD_TOP] = pad_top
+        row[codes.COL_PAD_LEFT] = pad_left
+
+
+@dataclass(frozen=True)
+class MaxPool2D(LayerSpec):
+    """Max-pooling with a ``pool_h x pool_w`` window and the same stride (floor
+    mode: ragged last rows and columns are ignored)."""
+
+    pool_h: int
+    pool_w: int
+    kind: ClassVar[int] = codes.MAXPOOL2D
+    family: ClassVar[str] = "spatial"
+
+    def output_shape(self, shape):
+        if len(shape) != 3:
+            raise ValueError(f"pooling needs (C, H, W) input, got {shape}")
+        c, h, w = shape
+        h_out, w_out = pool2d_output_shape(h, w, (self.pool_h, self.pool_w))
+        return (c, h_out, w_out)
+
+    def int_slots(self, shape):
+        return _size(self.output_shape(shape))
+
+    def fill_row(self, row, values, shape, out_shape):
+        _fill_geometry(row, shape, out_shape)
+        row[codes.COL_KERNEL_H] = self.pool_h
+        row[codes.COL_KERNEL_W] = self.pool_w
+        row[codes.COL_STRIDE] = self.pool_w
+
+
+@dataclass(frozen=True)
+class Flatten(LayerSpec):
+    """Reads the input as one vector (channels-first, C order). It has no row:
+    a block already is that vector."""
+
+    counted: ClassVar[bool] = False
+
+    def output_shape(self, shape):
+        return (_size(shape),)
+
+
+@dataclass(frozen=True)
+class Dropout(LayerSpec):
+    """Inverted dropout with rate ``rate`` during training; identity at
+    prediction."""
+
+    counted: ClassVar[bool] = False
+
+    rate: float
+    kind: ClassVar[int] = codes.DROPOUT
+    draws_random: ClassVar[bool] = True
+
+    def float_slots(self, shape):
+        return _size(shape)  # the mask
+
+    def fill_row(self, row, values, shape, out_shape):
+        values[codes.VAL_RATE] = self.rate
+
+
+@dataclass(frozen=True)
+class Corruption(LayerSpec):
+    """Denoising noise on the input during training (``noise`` in
+    ``codes.NOISE_CODES``, ``level`` its sigma or probability); its state holds the
+    column minima then maxima of the training data (for salt-and-pepper noise)."""
+
+    counted: ClassVar[bool] = False
+
+    noise: str
+    level: float
+    kind: ClassVar[int] = codes.CORRUPTION
+    draws_random: ClassVar[bool] = True
+    family: ClassVar[str] = "coding"
+
+    def state_size(self, shape):
+        return 2 * _size(shape)
+
+    def fill_row(self, row, values, shape, out_shape):
+        row[codes.COL_CODE] = codes.NOISE_CODES[self.noise]
+        values[codes.VAL_RATE] = self.level
+
+
+@dataclass(frozen=True)
+class SparsityPenalty(LayerSpec):
+    """Identity that adds ``weight * n * sum_j KL(target || mean activation_j)``
+    over the batch to the loss (sparse autoencoder)."""
+
+    counted: ClassVar[bool] = False
+
+    target: float
+    weight: float
+    kind: ClassVar[int] = codes.SPARSITY
+    family: ClassVar[str] = "coding"
+
+    def stat_size(self, shape):
+        return _size(shape)
+
+    def fill_row(self, row, values, shape, out_shape):
+        values[codes.VAL_TARGET] = self.target
+        values[codes.VAL_WEIGHT] = self.weight
+
+
+@dataclass(frozen=True)
+class GaussianLatent(LayerSpec):
+    """Reparameterized sample of a Gaussian posterior from its ``[mean |
+    log-variance]`` (training; the mean at prediction); adds ``beta`` times the KL
+    divergence to ``N(0, I)`` to the loss (variational autoencoder)."""
+
+    counted: ClassVar[bool] = False
+
+    beta: float
+    kind: ClassVar[int] = codes.GAUSSIAN
+    draws_random: ClassVar[bool] = True
+    family: ClassVar[str] = "coding"
+
+    def output_shape(self, shape):
+        size = _size(shape)
+        if size % 2:
+            raise ValueError(
+                f"a Gaussian latent layer needs [mean | log-variance] input, got {size}"
+                " values"
+            )
+        return (size // 2,)
+
+    def float_slots(self, shape):
+        return _size(shape) // 2 + 1  # the noise, then the KL divergence
+
+    def fill_row(self, row, values, shape, out_shape):
+        values[codes.VAL_WEIGHT] = self.beta
+
+
+def _fill_geometry(row, shape, out_shape) -> None:
+    row[codes.COL_C_IN], row[codes.COL_H_IN], row[codes.COL_W_IN] = shape
+    row[codes.COL_C_OUT], row[codes.COL_H_OUT], row[codes.COL_W_OUT] = out_shape
+
+
+#: Every spec class by name, to rebuild a network from plain data.
+SPEC_CLASSES = {
+    cls.__name__: cls
+    for cls in (
+        Dense,
+        Conv2D,
+        MaxPool2D,
+        Flatten,
+        Dropout,
+        Corruption,
+        SparsityPenalty,
+        GaussianLatent,
+    )
+}
+
+
+def spec_to_data(spec: LayerSpec) -> tuple:
+    """``(class name, ((field, value), ...))``: the spec as plain, hashable data."""
+    return type(spec).__name__, tuple(
+        (f.name, getattr(spec, f.name)) for f in fields(spec)
+    )
+
+
+def spec_from_data(data) -> LayerSpec:
+    """The spec :func:`spec_to_data` described."""
+    name, values = data
+    return SPEC_CLASSES[name](**dict(values))

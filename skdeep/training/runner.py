@@ -1,0 +1,159 @@
+"""Epoch runners: the compiled passes of one model over its training data.
+
+A runner holds what its kernels need for a fit (the data as kernel rows, the work
+buffers allocated once for the largest batch, the random stream of dropout and
+noise) and offers the training loop three operations:
+
+* ``epoch(order, params, state, solver)``: one compiled epoch of mini-batch updates
+  over the samples ``order``; returns ``(loss_total, n_done, finite)``;
+* ``loss_and_gradient(order, params, state, grad)``: the full-batch objective and
+  its gradient (L-BFGS);
+* ``outputs_usable(order, params, state)``: whether the model's outputs on those
+  samples are finite with a margin (see :data:`OUTPUT_LIMIT_EXPONENT`).
+
+:class:`NetworkRunner` trains any network on targets (MLPs, CNNs) or on its own
+inputs (the denoising, sparse and variational autoencoders, whose noise, sparsity
+and KL terms are layers of the network); :class:`AdversarialRunner` adds the
+adversarial autoencoder's discriminator and its two extra steps per batch.
+"""
+
+import numpy as np
+
+from skdeep._kernels.adversarial import adversarial_epoch
+from skdeep._kernels.training import loss_gradient, train_epoch
+from skdeep.network.inference import network_output
+
+#: Outputs are usable when finite and below ``finfo(dtype).max ** 0.5`` in size, so
+#: that even their squares (a squared error) stay finite: an output of 2e37 in
+#: float32 is finite but no more usable than an infinite one.
+OUTPUT_LIMIT_EXPONENT = 0.5
+
+
+def outputs_limit(dtype) -> float:
+    """The largest usable output magnitude in ``dtype``."""
+    return float(np.finfo(dtype).max) ** OUTPUT_LIMIT_EXPONENT
+
+
+class NetworkRunner:
+    """Compiled passes of one network.
+
+    Parameters
+    ----------
+    network : Network
+        The network to train.
+    rows : Rows
+        The training data (and targets, unless the objective reconstructs).
+    objective : Objective
+        Loss, L2 penalty and whether the targets are the inputs.
+    capacity : int
+        The largest batch (or full-batch chunk).
+    rng_state : ndarray of shape (1,), uint64
+        The random stream of dropout and noise, advanced in place.
+    checked_rows : tuple of slice
+        Table rows whose outputs must be usable besides the network's (an
+        autoencoder's encoder).
+    """
+
+    def __init__(self, network, rows, objective, capacity, rng_state,
+                 checked_rows=()):  # fmt: skip
+        self.network = network
+        self.rows = rows
+        self.objective = objective
+        self.rng_state = rng_state
+        self.checked_rows = checked_rows
+        self._capacity = capacity
+        self._buffers = {}
+
+    def _work(self, dtype, chunks: bool):
+        """Work buffers, gradient and family arguments, allocated once per fit."""
+        key = (np.dtype(dtype), chunks)
+        if key not in self._buffers:
+            network = self.network
+            self._buffers[key] = (
+                network.work(self._capacity, dtype, grad_part=chunks),
+                np.empty(network.n_params, dtype=dtype),
+                network.family_arguments(self._capacity, dtype),
+            )
+        return self._buffers[key]
+
+    def epoch(self, order, params, state, solver):
+        work, grad, families = self._work(params.dtype, False)
+        return train_epoch(
+            self.rows, order, self.network.arrays(params, state), grad,
+            self.objective, solver, work, self.rng_state, *families,
+        )  # fmt: skip
+
+    def loss_and_gradient(self, order, params, state, grad) -> float:
+        work, _, families = self._work(params.dtype, True)
+        return loss_gradient(
+            self.rows, order, self.network.arrays(params, state), grad,
+            self.objective, work, self.rng_state, *families,
+        )  # fmt: skip
+
+    def outputs_usable(self, order, params, state) -> bool:
+        limit = outputs_limit(params.dtype)
+        out, losses = network_output(
+            self.network, params, state, self.rows, order, objective=self.objective
+        )
+        if not (np.isfinite(losses).all() and _within(out, limit)):
+            return False
+        return all(
+            _within(
+                network_output(self.network, params, state, self.rows, order,
+                               layers=rows)[0],
+                limit,
+            )
+            for rows in self.checked_rows
+        )  # fmt: skip
+
+
+class AdversarialRunner(NetworkRunner):
+    """Compiled epochs of an adversarial autoencoder.
+
+    The parameter vector is ``[autoencoder | discriminator]``; ``critic`` is the
+    discriminator's network and ``n_encoder_rows`` the encoder's table rows. Each
+    epoch appends its mean ``(discriminator_loss, generator_loss)`` to
+    ``adversarial_curve``. There is no full-batch objective (the three steps
+    pursue different objectives), so L-BFGS does not apply.
+    """
+
+    def __init__(self, network, critic, n_encoder_rows, rows, objective, capacity,
+                 rng_state, adversarial_curve, checked_rows=()):  # fmt: skip
+        super().__init__(network, rows, objective, capacity, rng_state, checked_rows)
+        self.critic = critic
+        self.n_encoder_rows = n_encoder_rows
+        self.adversarial_curve = adversarial_curve
+        self._totals = np.zeros(2, dtype=np.float64)
+
+    def epoch(self, order, params, state, solver):
+        work, _, _ = self._work(params.dtype, False)
+        key = ("critic", params.dtype)
+        if key not in self._buffers:
+            self._buffers[key] = (
+                self.critic.work(self._capacity, params.dtype, grad_part=True),
+                np.empty(self.network.n_params + self.critic.n_params, params.dtype),
+            )
+        critic_work, all_grad = self._buffers[key]
+        n_net = self.network.n_params
+        self._totals[:] = 0.0
+        result = adversarial_epoch(
+            self.rows, order, self.network.arrays(params[:n_net], state),
+            self.n_encoder_rows, self.critic.arrays(params[n_net:], state[:0]),
+            all_grad, self.objective, solver, work, critic_work, self.rng_state,
+            self._totals,
+        )  # fmt: skip
+        if result[2]:
+            n = max(order.shape[0], 1)
+            self.adversarial_curve.append(
+                (float(self._totals[0] / n), float(self._totals[1] / n))
+            )
+        return result
+
+    def outputs_usable(self, order, params, state) -> bool:
+        return super().outputs_usable(order, params[: self.network.n_params], state)
+
+
+def _within(out, limit) -> bool:
+    return bool(
+        np.isfinite(out).all() and (out.size == 0 or np.abs(out).max() <= limit)
+    )
