@@ -10,7 +10,9 @@ optimizer state:
    (binary cross-entropy against 1 for prior draws, 0 for codes);
 3. generator: the encoder, ``sum_i -log D(f(x_i))`` (non-saturating), without L2.
 
-The parameter vector is ``[autoencoder | discriminator]`` and the solver's state
+Batch normalization (the ``norm`` family) may be in the autoencoder; the
+discriminator is dense. The parameter vector is ``[autoencoder | discriminator]``
+and the solver's state
 ``[autoencoder | discriminator | autoencoder]``, the last block for the generator
 step; ``solver.step`` has one counter per step. The generator step updates the
 whole autoencoder block with a gradient that is zero outside the encoder, which
@@ -64,27 +66,31 @@ def _critic_pass(z, target, critic, grad, critic_work, n, d_input, rng):
     for i in range(n):
         Y[i] = target
         sw[i] = 1.0
-    P, _ = forward(z, critic, critic_work, n, False, rng, None, None)
+    P, _ = forward(z, critic, critic_work, n, False, rng, None, None, None, None)
     raw = loss_sum(Y, P, sw, n, 1, BINARY_CROSSENTROPY)
     top = block(critic_work.deltas, critic.table, last, n, capacity)
     output_delta(Y, P, sw, n, 1, BINARY_CROSSENTROPY,
                  critic.table[last, COL_ACTIVATION], top)  # fmt: skip
-    backward(z, critic, grad, critic_work, n, d_input, None, None)
+    backward(z, critic, grad, critic_work, n, d_input, None, None, None, None)
     return raw
 
 
 @kernel
-def adversarial_epoch(rows, order, net, n_encoder_rows, critic, grad, objective,
-                      solver, work, critic_work, rng, totals):  # fmt: skip
+def adversarial_epoch(rows, order, net, adversary, grad, objective, solver, work,
+                      rng, norm):  # fmt: skip
     """Run one epoch of the adversarial autoencoder over the samples ``order``.
 
-    ``net`` and ``critic`` read their parameters from views of one vector whose
-    gradient is ``grad`` (``[autoencoder | discriminator]``). Returns
+    ``net`` and ``adversary.critic`` read their parameters from views of one
+    vector whose gradient is ``grad`` (``[autoencoder | discriminator]``). Returns
     ``(loss_total, n_done, finite)`` for the reconstruction objective, like
     :func:`~skdeep._kernels.training.train_epoch`, and adds the epoch's
     discriminator and generator totals (sums of raw batch losses, the
-    discriminator's with its L2 term) to ``totals[0]`` and ``totals[1]``.
+    discriminator's with its L2 term) to ``adversary.totals[0]`` and ``[1]``.
     """
+    critic = adversary.critic
+    critic_work = adversary.work
+    n_encoder_rows = adversary.n_encoder_rows
+    totals = adversary.totals
     table = net.table
     d = table[0, COL_N_IN]
     capacity = work.sample_weight.shape[0]
@@ -105,7 +111,7 @@ def adversarial_epoch(rows, order, net, n_encoder_rows, critic, grad, objective,
         x = work.x[: n * d]
         # 1. Reconstruction step on the encoder and decoder.
         raw, sw_sum = batch_gradient(net, net_grad, objective, work, n, rng, None,
-                                     None)  # fmt: skip
+                                     None, norm, None)  # fmt: skip
         batch_loss = raw / sw_sum
         batch_loss += 0.5 * objective.alpha * squared_weight_norm(net) / sw_sum
         if not np.isfinite(batch_loss):
@@ -118,7 +124,7 @@ def adversarial_epoch(rows, order, net, n_encoder_rows, critic, grad, objective,
         fill_normal(rng, z_prior, n * c)
         raw = _critic_pass(z_prior, 1.0, critic, critic_grad, critic_work, n,
                            no_input, rng)  # fmt: skip
-        codes, _ = forward(x, encoder, work, n, True, rng, None, None)
+        codes, _ = forward(x, encoder, work, n, True, rng, None, None, norm, None)
         raw += _critic_pass(codes, 0.0, critic, part, critic_work, n, no_input, rng)
         for i in range(critic_grad.shape[0]):
             critic_grad[i] += part[i]
@@ -126,14 +132,14 @@ def adversarial_epoch(rows, order, net, n_encoder_rows, critic, grad, objective,
         finish_gradient(critic_grad, critic, objective.alpha, n)
         apply_update(critic.params, critic_grad, _solver_block(solver, n_net, n_all, 1))
         # 3. Generator step: the encoder learns to make codes D takes for prior.
-        codes, _ = forward(x, encoder, work, n, True, rng, None, None)
+        codes, _ = forward(x, encoder, work, n, True, rng, None, None, norm, None)
         d_codes = block(work.deltas, table, code_row, n, capacity)
         totals[1] += _critic_pass(codes, 1.0, critic, part, critic_work, n, d_codes,
                                   rng)  # fmt: skip
         activation_backward(codes, d_codes, n * c, table[code_row, COL_ACTIVATION])
         for i in range(n_net):
             net_grad[i] = 0.0
-        backward(x, encoder, net_grad, work, n, no_input, None, None)
+        backward(x, encoder, net_grad, work, n, no_input, None, None, norm, None)
         finish_gradient(net_grad, encoder, 0.0, n)
         apply_update(net.params, net_grad,
                      _solver_block(solver, n_all, n_all + n_net, 2))  # fmt: skip

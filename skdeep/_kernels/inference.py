@@ -11,7 +11,8 @@ from skdeep._kernels.network import forward
 
 
 @kernel
-def forward_rows(rows, order, net, objective, out, losses, work, spatial, coding):
+def forward_rows(rows, order, net, objective, out, losses, work, spatial, coding,
+                 norm, recurrent):  # fmt: skip
     """Prediction-mode forward pass of the samples ``order``, ``capacity`` at a
     time.
 
@@ -30,7 +31,8 @@ def forward_rows(rows, order, net, objective, out, losses, work, spatial, coding
     for start in range(0, order.shape[0], capacity):
         n = min(capacity, order.shape[0] - start)
         gather(rows, order, start, n, d, k, work)
-        P, _ = forward(work.x[: n * d], net, work, n, False, rng, spatial, coding)
+        x = work.x[: n * d]
+        P, _ = forward(x, net, work, n, False, rng, spatial, coding, norm, recurrent)
         if out.shape[0] > 0:
             for i in range(n * k):
                 out[start * k + i] = P[i]

@@ -8,11 +8,20 @@ batch of ``n <= capacity`` samples live at ``work.acts[capacity * unit_offset :]
 
 Each row reads the output of the row before it (the first row reads the batch),
 writes its pre-activation into its own block and applies its activation in place.
-The layer kinds are dispatched here; the optional families (spatial layers,
-autoencoder layers) run only when their trailing argument is not None. Numba prunes
-a branch on ``arg is not None`` when the argument is None, so a network without
-such layers never compiles their (costly) code, and one compiled variant serves
-every network made of the same families.
+The layer kinds are dispatched here; the optional families run only when their
+trailing argument is not None:
+
+* ``spatial``: convolution and pooling (:mod:`skdeep._kernels.spatial`), their
+  :class:`~skdeep._kernels.structs.SpatialScratch`;
+* ``coding``: the autoencoders' layers (:mod:`skdeep._kernels.coding`);
+* ``norm``: batch normalization;
+* ``recurrent``: recurrent layers.
+
+Numba prunes a branch on ``arg is not None`` when the argument is None, so a
+network without such layers never compiles their (costly) code, and one compiled
+variant serves every network made of the same families. A new family is a new
+trailing argument of the kernels that take these four, set by
+:meth:`skdeep.network.network.Network.family_arguments`.
 """
 
 import numpy as np
@@ -49,7 +58,7 @@ def block(buffer, table, layer, n, capacity):
 
 
 @kernel
-def forward(x, net, work, n, training, rng, spatial, coding):
+def forward(x, net, work, n, training, rng, spatial, coding, norm, recurrent):
     """Propagate the batch ``x`` (``n`` samples of ``n_in`` values) through every
     row; return the output block and the sum of the rows' penalties.
 
@@ -84,7 +93,7 @@ def forward(x, net, work, n, training, rng, spatial, coding):
 
 
 @kernel
-def backward(x, net, grad, work, n, d_input, spatial, coding):
+def backward(x, net, grad, work, n, d_input, spatial, coding, norm, recurrent):
     """Back-propagate the gradient written in the last row's block of
     ``work.deltas`` (the gradient of the loss with respect to the network's output
     pre-activation), after :func:`forward` in training mode on the same batch.

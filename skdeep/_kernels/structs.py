@@ -143,6 +143,27 @@ class Solver(NamedTuple):
     state2: np.ndarray
 
 
+class Adversary(NamedTuple):
+    """The discriminator of an adversarial autoencoder and what its epoch needs.
+
+    Attributes
+    ----------
+    critic : NetworkArrays
+        The discriminator network (codes to the probability of a prior draw).
+    work : Work
+        The discriminator's batch buffers (``grad_part`` holds a second gradient).
+    n_encoder_rows : int
+        The autoencoder's table rows that make its encoder.
+    totals : ndarray of shape (2,), float64
+        The epoch's discriminator and generator totals, added to.
+    """
+
+    critic: NetworkArrays
+    work: Work
+    n_encoder_rows: int
+    totals: np.ndarray
+
+
 class SpatialScratch(NamedTuple):
     """Scratch of the convolution rows (see :mod:`skdeep._kernels.spatial`).
 

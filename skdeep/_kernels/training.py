@@ -29,7 +29,8 @@ from skdeep._kernels.optimizers import apply_update
 
 
 @kernel
-def batch_gradient(net, grad, objective, work, n, rng, spatial, coding):
+def batch_gradient(net, grad, objective, work, n, rng, spatial, coding, norm,
+                   recurrent):  # fmt: skip
     """Forward (training mode) and backward pass of the gathered batch of ``n``
     samples: write the raw gradient into ``grad`` and return
     ``(sum_i w_i l_i + penalties, sum_i w_i)``."""
@@ -38,7 +39,7 @@ def batch_gradient(net, grad, objective, work, n, rng, spatial, coding):
     k = table[last, COL_N_OUT]
     capacity = work.sample_weight.shape[0]
     x = work.x[: n * table[0, COL_N_IN]]
-    P, penalty = forward(x, net, work, n, True, rng, spatial, coding)
+    P, penalty = forward(x, net, work, n, True, rng, spatial, coding, norm, recurrent)
     Y = work.x if objective.reconstruct else work.y
     sw = work.sample_weight
     sw_sum = 0.0
@@ -47,13 +48,13 @@ def batch_gradient(net, grad, objective, work, n, rng, spatial, coding):
     raw = loss_sum(Y, P, sw, n, k, objective.loss) + penalty
     output_delta(Y, P, sw, n, k, objective.loss, table[last, COL_ACTIVATION],
                  block(work.deltas, table, last, n, capacity))  # fmt: skip
-    backward(x, net, grad, work, n, x[:0], spatial, coding)
+    backward(x, net, grad, work, n, x[:0], spatial, coding, norm, recurrent)
     return raw, sw_sum
 
 
 @kernel
 def train_epoch(rows, order, net, grad, objective, solver, work, rng, spatial,
-                coding):  # fmt: skip
+                coding, norm, recurrent):  # fmt: skip
     """Run one epoch over the samples ``order`` in batches of ``capacity``.
 
     Each batch: gather, forward (with dropout and noise), loss, backward, L2
@@ -75,7 +76,7 @@ def train_epoch(rows, order, net, grad, objective, solver, work, rng, spatial,
         n = min(capacity, n_total - start)
         gather(rows, order, start, n, d, k, work)
         raw, sw_sum = batch_gradient(net, grad, objective, work, n, rng, spatial,
-                                     coding)  # fmt: skip
+                                     coding, norm, recurrent)  # fmt: skip
         batch_loss = raw / sw_sum
         batch_loss += 0.5 * objective.alpha * squared_weight_norm(net) / sw_sum
         if not np.isfinite(batch_loss):
@@ -87,7 +88,8 @@ def train_epoch(rows, order, net, grad, objective, solver, work, rng, spatial,
 
 
 @kernel
-def loss_gradient(rows, order, net, grad, objective, work, rng, spatial, coding):
+def loss_gradient(rows, order, net, grad, objective, work, rng, spatial, coding,
+                  norm, recurrent):  # fmt: skip
     """Loss and gradient over all the samples ``order``, in chunks of ``capacity``
     (the random state ``rng`` feeds the noise of the autoencoders' layers; the
     caller passes the same state for every evaluation to keep the objective
@@ -108,7 +110,7 @@ def loss_gradient(rows, order, net, grad, objective, work, rng, spatial, coding)
         gather(rows, order, start, n, d, k, work)
         target = grad if start == 0 else part
         raw, chunk_sw = batch_gradient(net, target, objective, work, n, rng, spatial,
-                                       coding)  # fmt: skip
+                                       coding, norm, recurrent)  # fmt: skip
         total += raw
         sw_sum += chunk_sw
         if start > 0:

@@ -302,14 +302,17 @@ class Network:
         )
 
     def family_arguments(self, capacity: int, dtype, *, backward=True) -> tuple:
-        """The kernels' trailing family arguments ``(spatial, coding)``: each None
-        when the network has no layer of that family (its code is then not
-        compiled), else what its kernels need."""
+        """The kernels' trailing family arguments ``(spatial, coding, norm,
+        recurrent)`` (see :mod:`skdeep._kernels.network`): each None when the
+        network has no layer of that family (its code is then not compiled),
+        else what its kernels need."""
         spatial = None
         if "spatial" in self.families:
             spatial = self._spatial_scratch(capacity if backward else 0, dtype)
         coding = True if "coding" in self.families else None
-        return spatial, coding
+        norm = True if "norm" in self.families else None
+        recurrent = True if "recurrent" in self.families else None
+        return spatial, coding, norm, recurrent
 
     def _spatial_scratch(self, capacity: int, dtype) -> SpatialScratch:
         convs = [layer for layer in self.rows if layer.spec.kind == codes.CONV2D]

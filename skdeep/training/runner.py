@@ -20,6 +20,7 @@ adversarial autoencoder's discriminator and its two extra steps per batch.
 import numpy as np
 
 from skdeep._kernels.adversarial import adversarial_epoch
+from skdeep._kernels.structs import Adversary
 from skdeep._kernels.training import loss_gradient, train_epoch
 from skdeep.network.inference import network_output
 
@@ -136,11 +137,16 @@ class AdversarialRunner(NetworkRunner):
         critic_work, all_grad = self._buffers[key]
         n_net = self.network.n_params
         self._totals[:] = 0.0
-        result = adversarial_epoch(
-            self.rows, order, self.network.arrays(params[:n_net], state),
-            self.n_encoder_rows, self.critic.arrays(params[n_net:], state[:0]),
-            all_grad, self.objective, solver, work, critic_work, self.rng_state,
+        adversary = Adversary(
+            self.critic.arrays(params[n_net:], state[:0]),
+            critic_work,
+            self.n_encoder_rows,
             self._totals,
+        )
+        norm = self.network.family_arguments(self._capacity, params.dtype)[2]
+        result = adversarial_epoch(
+            self.rows, order, self.network.arrays(params[:n_net], state), adversary,
+            all_grad, self.objective, solver, work, self.rng_state, norm,
         )  # fmt: skip
         if result[2]:
             n = max(order.shape[0], 1)
