@@ -40,6 +40,7 @@ from skdeep._kernels.codes import (
     COL_UNIT_OFFSET,
     COL_W_OFFSET,
     COL_W_SIZE,
+    CORRUPTION,
     DENSE,
     DROPOUT,
     VAL_RATE,
@@ -73,6 +74,8 @@ def forward(x, net, work, n, training, rng, spatial, coding, norm, recurrent):
         kind = table[layer, COL_KIND]
         n_in = table[layer, COL_N_IN]
         n_out = table[layer, COL_N_OUT]
+        if not training and (kind == DROPOUT or kind == CORRUPTION):
+            continue  # the identity at prediction: the next row reads inp as is
         out = block(work.acts, table, layer, n, capacity)
         if kind == DENSE:
             w = table[layer, COL_W_OFFSET]

@@ -179,8 +179,11 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     # ----------------------------------------------------------- inference
     def _parts(self):
-        """``(network, params, state, encoder rows, decoder rows)`` of the fitted
-        model, checked against each other."""
+        """``(network, params, state, whole, encoder, decoder)`` of the fitted
+        model, checked against each other: the network and the runs of its table
+        rows that predict with the whole, the encoder and the decoder. The input
+        noise is the identity at prediction, so the prediction runs start after
+        it."""
         network, params, state = self._fitted_model()
         n_specs = self._encoder_specs
         if not (isinstance(n_specs, int) and 0 < n_specs < len(network.specs)):
@@ -188,13 +191,14 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                 "The fitted encoder size (_encoder_specs) does not match the fitted "
                 "network; fit the model again."
             )
+        kinds = network.table[:, codes.COL_KIND]
+        first = int(kinds[0] == codes.CORRUPTION)
         encoder_rows = network.rows_before(n_specs)
         decoder_start = encoder_rows
-        kinds = network.table[:, codes.COL_KIND]
         while kinds[decoder_start] in (codes.SPARSITY, codes.GAUSSIAN):
             decoder_start += 1  # the code layers belong to neither half
-        return (network, params, state, slice(0, encoder_rows),
-                slice(decoder_start, None))  # fmt: skip
+        return (network, params, state, slice(first, None),
+                slice(first, encoder_rows), slice(decoder_start, None))  # fmt: skip
 
     def _validated(self, X, network, dtype):
         check_is_fitted(self)
@@ -221,7 +225,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         X_new : ndarray of shape (n_samples, n_components)
             The codes, in the dtype of the fitted weights.
         """
-        network, params, state, encoder, _ = self._parts()
+        network, params, state, _, encoder, _ = self._parts()
         X = self._validated(X, network, params.dtype)
         with kernel_threads():
             stats, _ = network_output(network, params, state, kernel_rows(X),
@@ -241,7 +245,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         X_original : ndarray of shape (n_samples, n_features)
             The reconstructions.
         """
-        network, params, state, _, decoder = self._parts()
+        network, params, state, _, _, decoder = self._parts()
         Z = check_array(X, dtype=(np.float64, np.float32))
         if Z.shape[1] != self._n_features_out:
             raise ValueError(
@@ -272,14 +276,15 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         scores : ndarray of shape (n_samples,)
             The score of each sample.
         """
-        network, params, state, _, _ = self._parts()
+        network, params, state, whole, _, _ = self._parts()
         X = self._validated(X, network, params.dtype)
         objective = Objective(
             int(codes.RECONSTRUCTION_LOSS_CODES[self.reconstruction_loss_]), 0.0, True
         )
         with kernel_threads():
             _, losses = network_output(network, params, state, kernel_rows(X),
-                                       objective=objective, outputs=False)  # fmt: skip
+                                       layers=whole, objective=objective,
+                                       outputs=False)  # fmt: skip
         return (-losses).astype(params.dtype)
 
     def score(self, X, y=None) -> float:

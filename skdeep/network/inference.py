@@ -35,7 +35,7 @@ def network_output(network, params, state, rows, order=None, *, layers=slice(Non
     out = np.empty((n if outputs else 0, int(table[-1, codes.COL_N_OUT])), dtype)
     losses = np.empty(n if objective is not None else 0, dtype=np.float64)
     if n:
-        capacity = min(network.predict_capacity, n)
+        capacity = min(network.predict_capacity(layers), n)
         forward_rows(
             rows,
             order.astype(np.int64, copy=False),

@@ -168,6 +168,7 @@ class Network:
     # ---------------------------------------------------------------- table
     @cached_property
     def _tables(self) -> tuple:
+        """``(table, values)`` of every row, offsets counted from the first."""
         rows = self.rows
         table = np.zeros((len(rows), codes.N_TABLE_COLUMNS), dtype=np.int64)
         values = np.zeros((len(rows), codes.N_TABLE_VALUES), dtype=np.float64)
@@ -193,23 +194,62 @@ class Network:
             aux += spec.float_slots(shape)
             ints += spec.int_slots(shape)
             stat += spec.stat_size(shape)
-        table.flags.writeable = False
-        values.flags.writeable = False
-        return table, values, unit, aux, ints, stat
+        return table, values
+
+    @cached_property
+    def _runs(self) -> dict:
+        """Tables of contiguous runs of rows, by ``(start, stop)``."""
+        return {}
+
+    def _run(self, rows: slice) -> tuple:
+        """``(table, values, sizes)`` of the table rows ``rows`` (a contiguous
+        run, e.g. an autoencoder's encoder), read-only, with the per-sample and
+        per-batch buffer offsets rebased so that the run's buffers start at 0;
+        ``sizes`` are its ``(units, float slots, int slots, stats)`` per sample."""
+        start, stop, step = rows.indices(len(self.rows))
+        if step != 1 or stop <= start:
+            raise ValueError(f"table rows must be a non-empty run, got {rows}.")
+        key = (start, stop)
+        if key not in self._runs:
+            full_table, full_values = self._tables
+            table = full_table[start:stop].copy()
+            values = full_values[start:stop].copy()
+            sizes = []
+            layers = self.rows[start:stop]
+            for column, size in (
+                (codes.COL_UNIT_OFFSET, lambda lay: int(prod(lay.output_shape))),
+                (
+                    codes.COL_AUX_OFFSET,
+                    lambda lay: lay.spec.float_slots(lay.input_shape),
+                ),
+                (codes.COL_INT_OFFSET, lambda lay: lay.spec.int_slots(lay.input_shape)),
+                (
+                    codes.COL_STAT_OFFSET,
+                    lambda lay: lay.spec.stat_size(lay.input_shape),
+                ),
+            ):
+                table[:, column] -= table[0, column]
+                sizes.append(int(table[-1, column]) + size(layers[-1]))
+            table.flags.writeable = False
+            values.flags.writeable = False
+            self._runs[key] = (table, values, tuple(sizes))
+        return self._runs[key]
 
     @property
     def table(self) -> np.ndarray:
         """The read-only int64 layer table (columns ``codes.COL_*``)."""
-        return self._tables[0]
+        return self._run(slice(None))[0]
 
     @property
     def values(self) -> np.ndarray:
         """The read-only float64 layer settings (columns ``codes.VAL_*``)."""
-        return self._tables[1]
+        return self._run(slice(None))[1]
 
     def arrays(self, params, state, rows=slice(None)) -> NetworkArrays:
-        """The network (or its table rows ``rows``) as the kernels take it."""
-        return NetworkArrays(self.table[rows], self.values[rows], params, state)
+        """The network (or its run of table rows ``rows``, with its own buffer
+        offsets) as the kernels take it."""
+        table, values, _ = self._run(rows)
+        return NetworkArrays(table, values, params, state)
 
     # ------------------------------------------------------------ parameters
     @property
@@ -283,12 +323,11 @@ class Network:
     # ---------------------------------------------------------------- buffers
     def work(self, capacity: int, dtype, *, rows=slice(None), backward=True,
              grad_part=False) -> Work:  # fmt: skip
-        """Buffers for batches of up to ``capacity`` samples through the table
-        rows ``rows`` (a prediction needs no gradients: ``backward=False``)."""
-        table, _, units, aux, ints, stat = self._tables
-        sub = table[rows]
-        n_in = int(sub[0, codes.COL_N_IN])
-        n_out = int(sub[-1, codes.COL_N_OUT])
+        """Buffers for batches of up to ``capacity`` samples through the run of
+        table rows ``rows`` (a prediction needs no gradients: ``backward=False``)."""
+        table, _, (units, aux, ints, stat) = self._run(rows)
+        n_in = int(table[0, codes.COL_N_IN])
+        n_out = int(table[-1, codes.COL_N_OUT])
         return Work(
             x=np.empty(capacity * n_in, dtype=dtype),
             y=np.empty(capacity * n_out, dtype=dtype),
@@ -329,11 +368,11 @@ class Network:
             np.empty(capacity * max_part, dtype=dtype),
         )
 
-    @property
-    def predict_capacity(self) -> int:
-        """Samples per prediction chunk, so a chunk's buffers stay near 16 MB."""
-        _, _, units, aux, ints, _ = self._tables
-        per_sample = self.n_inputs + units + aux + ints
+    def predict_capacity(self, rows=slice(None)) -> int:
+        """Samples per prediction chunk through the run of table rows ``rows``,
+        so that a chunk's buffers stay near 16 MB."""
+        table, _, (units, aux, ints, _) = self._run(rows)
+        per_sample = int(table[0, codes.COL_N_IN]) + units + aux + ints
         return int(min(PREDICT_CHUNK, max(1, PREDICT_BUDGET // per_sample)))
 
     @property

@@ -15,11 +15,12 @@ Divergence is contained. A non-finite loss or weight ends training at once and t
 epoch is rolled back (weights, optimizer state, random streams). After training,
 the model is kept only if it is usable: its outputs on the training samples are
 finite and small enough that their squares are
-(:func:`~skdeep.training.runner.outputs_limit`), and its training loss is within
-:data:`SANE_LOSS_FACTOR` of the best loss of the fit (a loss that blew up from
-0.1 to 1e111 without ever overflowing is a divergence too). If the last epoch is
-not usable it is rolled back; if the epoch before it is not usable either, a
-``ValueError`` is raised and the estimator keeps its previous state.
+(:func:`~skdeep.training.runner.outputs_limit`), and its training loss is at most
+the fit's first epoch's or within :data:`SANE_LOSS_FACTOR` of the fit's best:
+a loss that blew up from 0.1 to 1e111 without ever overflowing is a divergence
+too, a noisy loss that drifts from a lucky 0.009 back to 0.09 is not. If the last
+epoch is not usable it is rolled back; if the epoch before it is not usable
+either, a ``ValueError`` is raised and the estimator keeps its previous state.
 """
 
 import warnings
@@ -32,9 +33,9 @@ from skdeep.exceptions import TrainingDivergedWarning, TrainingInterruptedWarnin
 from skdeep.training.history import TrainingHistory
 from skdeep.training.optimizer import OptimizerState
 
-#: After a divergence, the epoch kept must have a training loss at most this many
-#: times the best loss of the fit (or the first epoch's); a model whose loss blew
-#: up by more is no better than a non-finite one.
+#: The model kept must have a training loss at most this many times the best loss
+#: of the fit, or at most the first epoch's; a model whose loss blew up by more is
+#: no better than a non-finite one.
 SANE_LOSS_FACTOR = 10.0
 
 
@@ -207,7 +208,7 @@ def _usable(runner, params, state, history, settings, train_rows, first_epoch):
     losses = history.loss_curve[first_epoch:]
     if settings.early_stopping or not losses:
         return True  # the best validation epoch, or no epoch of this fit
-    return losses[-1] <= SANE_LOSS_FACTOR * min(losses)
+    return losses[-1] <= max(SANE_LOSS_FACTOR * min(losses), losses[0])
 
 
 def _keep_a_usable_epoch(runner, params, state, optimizer, history, settings,
@@ -235,9 +236,9 @@ def _keep_a_usable_epoch(runner, params, state, optimizer, history, settings,
     if not usable:
         raise ValueError(
             "Training diverged: the network's outputs on the training data are not "
-            "finite (or too large to use), or its training loss blew up to more "
-            f"than {SANE_LOSS_FACTOR:g} times the best loss of this fit, and no "
-            "earlier epoch of this fit is usable. Scale X and y (e.g. "
+            "finite (or too large to use), or its training loss blew up (above "
+            f"the first epoch's and {SANE_LOSS_FACTOR:g} times the best of this "
+            "fit), and no earlier epoch of this fit is usable. Scale X and y (e.g. "
             "StandardScaler), or use a smaller learning_rate_init or a larger "
             "alpha."
         )

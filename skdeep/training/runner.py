@@ -92,20 +92,23 @@ class NetworkRunner:
         )  # fmt: skip
 
     def outputs_usable(self, order, params, state) -> bool:
+        # Chunk by chunk, so that checking never holds all outputs at once.
         limit = outputs_limit(params.dtype)
-        out, losses = network_output(
-            self.network, params, state, self.rows, order, objective=self.objective
-        )
-        if not (np.isfinite(losses).all() and _within(out, limit)):
-            return False
-        return all(
-            _within(
-                network_output(self.network, params, state, self.rows, order,
-                               layers=rows)[0],
-                limit,
+        step = self.network.predict_capacity()
+        for start in range(0, order.shape[0], step):
+            chunk = order[start : start + step]
+            out, losses = network_output(
+                self.network, params, state, self.rows, chunk, objective=self.objective
             )
-            for rows in self.checked_rows
-        )  # fmt: skip
+            if not (np.isfinite(losses).all() and _within(out, limit)):
+                return False
+            for rows in self.checked_rows:
+                out, _ = network_output(
+                    self.network, params, state, self.rows, chunk, layers=rows
+                )
+                if not _within(out, limit):
+                    return False
+        return True
 
 
 class AdversarialRunner(NetworkRunner):
