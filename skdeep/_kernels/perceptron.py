@@ -359,10 +359,10 @@ def perceptron_epoch(
                 common = min(n0, n1, n2, n3)
                 for k in range(common):
                     if sparse:
-                        d0 += w[indices[start + k]] * data[start + k]
-                        d1 += w[indices[b1 + k]] * data[b1 + k]
-                        d2 += w[indices[b2 + k]] * data[b2 + k]
-                        d3 += w[indices[b3 + k]] * data[b3 + k]
+                        d0 += w[np.uint64(indices[start + k])] * data[start + k]
+                        d1 += w[np.uint64(indices[b1 + k])] * data[b1 + k]
+                        d2 += w[np.uint64(indices[b2 + k])] * data[b2 + k]
+                        d3 += w[np.uint64(indices[b3 + k])] * data[b3 + k]
                     else:
                         wk = w[k]
                         d0 += wk * data[start + k]
@@ -371,13 +371,13 @@ def perceptron_epoch(
                         d3 += wk * data[b3 + k]
                 # the rest of the longer rows (sparse only)
                 for k in range(common, n0):
-                    d0 += w[indices[start + k]] * data[start + k]
+                    d0 += w[np.uint64(indices[start + k])] * data[start + k]
                 for k in range(common, n1):
-                    d1 += w[indices[b1 + k]] * data[b1 + k]
+                    d1 += w[np.uint64(indices[b1 + k])] * data[b1 + k]
                 for k in range(common, n2):
-                    d2 += w[indices[b2 + k]] * data[b2 + k]
+                    d2 += w[np.uint64(indices[b2 + k])] * data[b2 + k]
                 for k in range(common, n3):
-                    d3 += w[indices[b3 + k]] * data[b3 + k]
+                    d3 += w[np.uint64(indices[b3 + k])] * data[b3 + k]
             ahead[0], ahead[1], ahead[2], ahead[3] = d0, d1, d2, d3
         p = np.float64(_as_weight(ahead[i - first] * wscale, w)) + intercept
 
@@ -425,7 +425,7 @@ def perceptron_epoch(
             l1 = 0.0
             if sparse:  # one loop, as sklearn's: an index may repeat in a CSR row
                 for k in range(start, end):
-                    j = indices[k]
+                    j = np.uint64(indices[k])
                     w[j] += np.float64(data[k]) * step
                     if track_norms:
                         l2 += w[j] * w[j]
