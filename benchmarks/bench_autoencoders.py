@@ -63,8 +63,9 @@ print(time.perf_counter() - t)
 COLD_ALL = """
 import time
 t = time.perf_counter()
-from skdeep.estimators.autoencoders import precompile
-precompile()
+import skdeep
+skdeep.precompile(["DenoisingAutoencoder", "SparseAutoencoder",
+                   "VariationalAutoencoder", "AdversarialAutoencoder"])
 print(time.perf_counter() - t)
 """
 

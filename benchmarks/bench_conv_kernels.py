@@ -206,7 +206,7 @@ def bench_pool(shape, dtype, repeat, torch):
             for index in (np.int32, np.int64):
                 argmax = np.empty(out.shape, index)
                 f_ms = _median_ms(
-                    lambda a=argmax: maxpool2d_forward(X, 2, out, a), repeat
+                    lambda a=argmax: maxpool2d_forward(X, 2, 2, out, a), repeat
                 )
                 b_ms = _median_ms(
                     lambda a=argmax: maxpool2d_backward(delta, a, dX), repeat
