@@ -54,6 +54,22 @@ DROPOUT = 3  # inverted dropout with rate VAL_RATE (training only); mask in aux
 CORRUPTION = 4  # denoising input noise COL_CODE (NOISE_*) of level VAL_RATE
 SPARSITY = 5  # identity; adds VAL_WEIGHT * n * KL(VAL_TARGET || batch mean)
 GAUSSIAN = 6  # [mu | log-variance] -> mu + sigma * eps; adds VAL_WEIGHT * KL
+BATCHNORM = 7  # per feature / channel: gamma * (x - mean) / sqrt(var + eps) + beta
+GLOBAL_POOL = 8  # (C, H, W) -> (C,): mean or maximum (COL_CODE) of each channel
+RESIDUAL_ADD = 9  # the row before's output plus the output of row COL_SOURCE
+
+# Pooling codes of a GLOBAL_POOL row (COL_CODE).
+POOL_AVG = 0
+POOL_MAX = 1
+
+#: Batch normalization's epsilon (PyTorch's).
+BN_EPSILON = 1e-5
+
+# What a training-mode forward pass does with the running statistics of the
+# BATCHNORM rows (the ``norm`` family argument, ``structs.Norm``).
+RUNNING_KEEP = 0  # leave them (L-BFGS evaluations, the adversarial extra steps)
+RUNNING_AVERAGE = 1  # running = (1 - VAL_MOMENTUM) running + VAL_MOMENTUM batch
+RUNNING_SET = 2  # running = batch (after L-BFGS: the full training set)
 
 # Noise codes of a CORRUPTION row (COL_CODE).
 NOISE_GAUSSIAN = 0  # x + level * N(0, 1)
@@ -86,13 +102,25 @@ COL_KERNEL_W = 21
 COL_STRIDE = 22
 COL_PAD_TOP = 23
 COL_PAD_LEFT = 24
-N_TABLE_COLUMNS = 25
+# Shortcuts (residual networks). A row reads the row before it, except a branch
+# row (COL_BRANCH = 1), which reads row COL_SOURCE (-1: the network's input); a
+# RESIDUAL_ADD row adds row COL_SOURCE's output to the row before's. A row's input
+# gradient goes into its source's delta block, overwriting it, unless the source
+# has an earlier consumer: then into the row's side block at COL_SIDE_OFFSET (per
+# sample, in work.deltas; -1 for none), which the source adds once that consumer
+# has written its delta (the source's COL_SIDE_FROM names the row; -1 for none).
+COL_SOURCE = 25
+COL_BRANCH = 26
+COL_SIDE_OFFSET = 27
+COL_SIDE_FROM = 28
+N_TABLE_COLUMNS = 29
 
 # --------------------------------------------------------- float table columns
 VAL_RATE = 0  # dropout rate, noise level
 VAL_TARGET = 1  # sparsity target
 VAL_WEIGHT = 2  # sparsity weight, KL weight (beta)
-N_TABLE_VALUES = 3
+VAL_MOMENTUM = 3  # batch normalization's running-statistics momentum
+N_TABLE_VALUES = 4
 
 # ------------------------------------------------------------ Python mappings
 ACTIVATION_CODES = {
