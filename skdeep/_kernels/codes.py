@@ -57,6 +57,16 @@ GAUSSIAN = 6  # [mu | log-variance] -> mu + sigma * eps; adds VAL_WEIGHT * KL
 BATCHNORM = 7  # per feature / channel: gamma * (x - mean) / sqrt(var + eps) + beta
 GLOBAL_POOL = 8  # (C, H, W) -> (C,): mean or maximum (COL_CODE) of each channel
 RESIDUAL_ADD = 9  # the row before's output plus the output of row COL_SOURCE
+RECURRENT = 10  # (T, F) sequences -> every step's state or the last; cell COL_CODE
+
+# Cells of a RECURRENT row (COL_CODE), with PyTorch's gate order.
+CELL_LSTM = 0  # gates i|f|g|o
+CELL_GRU = 1  # gates r|z|n
+CELL_RNN = 2  # h = tanh(W_ih x + b_ih + W_hh h + b_hh)
+
+#: A sequence length meaning "every step of the input" (recurrent rows read
+#: ``min(length, T)`` steps of each sample).
+ALL_STEPS = 2**62
 
 # Pooling codes of a GLOBAL_POOL row (COL_CODE).
 POOL_AVG = 0
@@ -113,7 +123,15 @@ COL_SOURCE = 25
 COL_BRANCH = 26
 COL_SIDE_OFFSET = 27
 COL_SIDE_FROM = 28
-N_TABLE_COLUMNS = 29
+# Recurrent rows: a sample is T steps of F values (time-major), read by D
+# directions of H units each; the row outputs every step's D*H states
+# (COL_SEQUENCES = 1) or the last ones (0).
+COL_STEPS = 29
+COL_FEATURES = 30
+COL_UNITS = 31
+COL_DIRECTIONS = 32
+COL_SEQUENCES = 33
+N_TABLE_COLUMNS = 34
 
 # --------------------------------------------------------- float table columns
 VAL_RATE = 0  # dropout rate, noise level
@@ -149,6 +167,12 @@ RECONSTRUCTION_LOSS_CODES = {
     "squared_error": SQUARED_ERROR,
     "binary_crossentropy": BINARY_CROSSENTROPY,
 }
+
+CELL_CODES = {"lstm": CELL_LSTM, "gru": CELL_GRU, "rnn": CELL_RNN}
+
+#: Gates per unit of each cell: the width of its fused weight matrices is
+#: ``gates * units``.
+CELL_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
 
 NOISE_CODES = {
     "gaussian": NOISE_GAUSSIAN,
