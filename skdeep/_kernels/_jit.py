@@ -44,13 +44,21 @@ _KERNEL_CACHE = tuple(int(part) for part in numba.__version__.split(".")[:2]) in
 )
 
 
-def jit(**options):
+def jit(constant_args=False, **options):
     """``numba.njit(**options)`` with skdeep's disk cache (see the module
-    docstring)."""
+    docstring).
+
+    Calls from other kernels compile one variant per argument type, never per
+    constant value (:mod:`skdeep._kernels._nonliteral`), except with
+    ``constant_args=True``: a kernel that other kernels call with constants on
+    purpose (a fixed pooling window or stride of 1, to unroll and vectorize its
+    loops) gets one variant per constant.
+    """
 
     def decorate(func):
         dispatcher = njit(**options)(func)
-        type_calls_by_value_type(dispatcher)
+        if not constant_args:
+            type_calls_by_value_type(dispatcher)
         source_file = inspect.getfile(func)
         if _KERNEL_CACHE and os.path.isfile(source_file):
             dispatcher._cache = KernelCache(dispatcher.py_func, source_file)

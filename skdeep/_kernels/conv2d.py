@@ -80,7 +80,7 @@ def _col2im(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
         _col2im_any(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx)
 
 
-@jit()
+@jit(constant_args=True)
 def _im2col_any(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
     """Unroll one sample's windows: ``cols[(c*kh + p)*kw + q, i*w_out + j] =
     xpad[c, i*stride + p, j*stride + q]`` (zero in the padding).
@@ -118,7 +118,7 @@ def _im2col_any(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols):
                 row += 1
 
 
-@jit()
+@jit(constant_args=True)
 def _col2im_any(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx):
     """Adjoint of :func:`_im2col_any`: ``dx`` is zeroed, then ``dx[c, i*stride + p -
     pad_top, j*stride + q - pad_left] += cols[(c*kh + p)*kw + q, i*w_out + j]``

@@ -66,7 +66,7 @@ def maxpool2d_forward(X, pool_h, pool_w, out, argmax):
                 _pool_plane(X[n, c], pool_h, pool_w, out[n, c], argmax[n, c])
 
 
-@jit()
+@jit(constant_args=True)
 def _pool_plane(x, pool_h, pool_w, out, argmax):
     """Max-pool one ``(H, W)`` plane into ``out`` ``(H_out, W_out)``; see
     :func:`maxpool2d_forward`. Branchless: a NaN or a strictly larger value
