@@ -18,9 +18,10 @@ code uses here, the load average before and after, and a markdown table.
 
 Emulating another CPU on this one: ``--emulate avx2`` reruns the benchmark in a
 child process with ``OPENBLAS_CORETYPE=Zen`` (scipy's OpenBLAS picks its AVX2
-kernels), ``NUMBA_CPU_NAME=znver2`` (Numba compiles for Zen 2: AVX2, no AVX-512)
-and a ``NUMBA_CACHE_DIR`` of its own; ``--emulate sse`` uses ``Nehalem`` and
-``nehalem``. scikit-learn's per-sample loop is Cython compiled for the x86-64
+kernels), ``NUMBA_CPU_NAME=znver2`` and an empty ``NUMBA_CPU_FEATURES`` (Numba
+compiles for Zen 2: AVX2, no AVX-512; with the name alone it keeps the host's
+features) and a ``NUMBA_CACHE_DIR`` of its own; ``--emulate sse`` uses ``Nehalem``
+and ``nehalem``. scikit-learn's per-sample loop is Cython compiled for the x86-64
 baseline and does not change. This changes the instructions, not the machine:
 caches, memory and latencies stay this CPU's, so it is a proxy for another CPU,
 not a measurement of it.
@@ -45,10 +46,20 @@ from sklearn.linear_model import Perceptron, SGDClassifier
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _timing as tm
 
-#: Environment of each emulated CPU: scipy's OpenBLAS core, Numba's target CPU.
+#: Environment of each emulated CPU: scipy's OpenBLAS core and Numba's target CPU,
+#: with that CPU's own features (an empty NUMBA_CPU_FEATURES; unset, Numba keeps
+#: the host's, AVX-512 included).
 EMULATE = {
-    "avx2": {"OPENBLAS_CORETYPE": "Zen", "NUMBA_CPU_NAME": "znver2"},
-    "sse": {"OPENBLAS_CORETYPE": "Nehalem", "NUMBA_CPU_NAME": "nehalem"},
+    "avx2": {
+        "OPENBLAS_CORETYPE": "Zen",
+        "NUMBA_CPU_NAME": "znver2",
+        "NUMBA_CPU_FEATURES": "",
+    },
+    "sse": {
+        "OPENBLAS_CORETYPE": "Nehalem",
+        "NUMBA_CPU_NAME": "nehalem",
+        "NUMBA_CPU_FEATURES": "",
+    },
 }
 SIMD_FLAGS = ("sse4_2", "avx", "avx2", "fma", "avx512f", "avx512vl", "neon", "asimd")
 
@@ -87,11 +98,13 @@ def describe_cpu() -> list[str]:
             if i["user_api"] == "blas"
         }
     )
-    features = numba.config.CPU_FEATURES or "the host's"
+    features = {None: "the host's", "": "the named CPU's"}.get(
+        numba.config.CPU_FEATURES, numba.config.CPU_FEATURES
+    )
     emulated = [
-        f"{k}={os.environ[k]}"
+        f"{k}={os.environ[k]!r}"
         for k in ("OPENBLAS_CORETYPE", "NUMBA_CPU_NAME", "NUMBA_CPU_FEATURES")
-        if os.environ.get(k)
+        if k in os.environ
     ]
     return [
         f"CPU: {tm.cpu_model()}",
@@ -159,7 +172,6 @@ def main() -> None:
     if args.emulate:  # the same benchmark in a child process, emulating
         with tempfile.TemporaryDirectory() as cache:
             env = tm.child_env(**EMULATE[args.emulate], NUMBA_CACHE_DIR=cache)
-            env.pop("NUMBA_CPU_FEATURES", None)
             argv = [
                 f"--repeats={args.repeats}", f"--n-samples={args.n_samples}",
                 f"--n-features={args.n_features}", f"--max-iter={args.max_iter}",
