@@ -5,6 +5,7 @@ Dense ``X`` is row-major and flat; sparse ``X`` arrives as the three CSR arrays
 """
 
 from skdeep._kernels._jit import kernel
+from skdeep._kernels.codes import ALL_STEPS
 
 
 @kernel
@@ -12,7 +13,9 @@ def gather(rows, order, start, n, d, k, work):
     """Write samples ``order[start : start + n]`` of ``rows`` into the batch
     buffers: ``n * d`` inputs into ``work.x`` and, when ``rows`` has them, ``n * k``
     targets into ``work.y``; their weights into ``work.sample_weight`` (1 when
-    ``rows`` has none)."""
+    ``rows`` has none) and, when ``work`` has room for them (networks with
+    recurrent rows), their sequence lengths into ``work.lengths``
+    (``ALL_STEPS`` when ``rows`` has none)."""
     sparse = rows.indptr.shape[0] > 0
     x = work.x
     for r in range(n):
@@ -37,3 +40,7 @@ def gather(rows, order, start, n, d, k, work):
         work.sample_weight[r] = (
             rows.sample_weight[order[start + r]] if weighted else 1.0
         )
+    if work.lengths.shape[0] > 0:
+        known = rows.lengths.shape[0] > 0
+        for r in range(n):
+            work.lengths[r] = rows.lengths[order[start + r]] if known else ALL_STEPS

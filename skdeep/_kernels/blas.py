@@ -100,6 +100,35 @@ def gemm(trans_a, trans_b, m, n, k, alpha, A, B, beta, C):
 
 
 @kernel
+def gemm_strided(trans_a, trans_b, m, n, k, scalars, A, lda, B, ldb, C, ldc):
+    """``C = alpha op(A) op(B) + beta C`` on row-major matrices with leading
+    dimensions: row ``i`` of a matrix stored in ``A`` starts at ``A[i * lda]``
+    (likewise ``B``, ``C``), so a matrix may be a block of columns of a wider
+    one. ``(alpha, beta)`` are ``scalars[0], scalars[1]``, an array of ``C``'s
+    dtype allocated by the caller (a loop of products allocates nothing).
+    Otherwise as :func:`gemm`."""
+    if m == 0 or n == 0:
+        return
+    kind = 100 if C.itemsize == 8 else 115  # 'd' or 's'
+    _xxgemm(
+        kind,
+        _YES if trans_b else _NO,
+        _YES if trans_a else _NO,
+        n,
+        m,
+        k,
+        scalars.ctypes,
+        B.ctypes,
+        max(1, ldb),
+        A.ctypes,
+        max(1, lda),
+        scalars[1:].ctypes,
+        C.ctypes,
+        max(1, ldc),
+    )
+
+
+@kernel
 def dot(x, y, n):
     """``sum_i x[i] y[i]`` over the first ``n`` values (BLAS ``sdot``/``ddot``, as
     ``np.dot`` of two vectors computes it), in the arrays' dtype."""

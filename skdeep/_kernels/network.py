@@ -15,7 +15,8 @@ trailing argument is not None:
   :class:`~skdeep._kernels.structs.SpatialScratch`;
 * ``coding``: the autoencoders' layers (:mod:`skdeep._kernels.coding`);
 * ``norm``: batch normalization;
-* ``recurrent``: recurrent layers.
+* ``recurrent``: recurrent layers (:mod:`skdeep._kernels.recurrent`), their
+  :class:`~skdeep._kernels.structs.RecurrentScratch`.
 
 Numba prunes a branch on ``arg is not None`` when the argument is None, so a
 network without such layers never compiles their (costly) code, and one compiled
@@ -48,6 +49,7 @@ from skdeep._kernels.codes import (
 from skdeep._kernels.coding import coding_backward, coding_forward
 from skdeep._kernels.dense import dense_backward, dense_forward
 from skdeep._kernels.dropout import dropout_backward, dropout_forward
+from skdeep._kernels.recurrent import recurrent_backward, recurrent_forward
 from skdeep._kernels.spatial import spatial_backward, spatial_forward
 
 
@@ -90,6 +92,8 @@ def forward(x, net, work, n, training, rng, spatial, coding, norm, recurrent):
             spatial_forward(inp, out, net, layer, n, work, spatial)
         if coding is not None:
             penalty += coding_forward(inp, out, net, layer, n, training, rng, work)
+        if recurrent is not None:
+            recurrent_forward(inp, out, net, layer, n, work, recurrent)
         activate(out, n, n_out, table[layer, COL_ACTIVATION])
         inp = out
     return inp, penalty
@@ -138,6 +142,9 @@ def backward(x, net, grad, work, n, d_input, spatial, coding, norm, recurrent):
         if coding is not None:
             if need:
                 coding_backward(inp, delta, d_inp, net, layer, n, work)
+        if recurrent is not None:
+            recurrent_backward(inp, delta, d_inp, need, net, grad, layer, n, work,
+                               recurrent)  # fmt: skip
         if layer > 0:
             activation_backward(inp, d_inp, n * n_in, table[layer - 1, COL_ACTIVATION])
 

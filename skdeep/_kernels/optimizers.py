@@ -12,6 +12,9 @@ g = gradient):
   ``gamma_t = gamma sqrt(1 - b2^t) / (1 - b1^t)``.
 * adagrad: ``s += g^2``; ``theta -= gamma g / (sqrt(s) + eps)``.
 * rmsprop: ``s = b2 s + (1 - b2) g^2``; ``theta -= gamma g / (sqrt(s) + eps)``.
+
+Before the update a gradient may be clipped to a maximum norm
+(:func:`clip_gradient_norm`, PyTorch's ``clip_grad_norm_``).
 """
 
 import numpy as np
@@ -28,6 +31,24 @@ from skdeep._kernels.codes import (
     HYPER_NESTEROV,
     RMSPROP,
 )
+
+
+@kernel
+def clip_gradient_norm(grad, max_norm):
+    """Scale ``grad`` in place to at most the Euclidean norm ``max_norm``, as
+    ``torch.nn.utils.clip_grad_norm_`` does: with ``total = sqrt(sum_i g_i^2)``
+    (summed in float64, in order) and ``c = max_norm / (total + 1e-6)``, every
+    ``g_i`` becomes ``c g_i`` when ``c < 1``. Returns ``total``."""
+    total = 0.0
+    for i in range(grad.shape[0]):
+        g = np.float64(grad[i])
+        total += g * g
+    total = np.sqrt(total)
+    coef = max_norm / (total + 1e-6)
+    if coef < 1.0:
+        for i in range(grad.shape[0]):
+            grad[i] *= coef
+    return total
 
 
 @kernel

@@ -14,6 +14,11 @@ from typing import NamedTuple
 
 import numpy as np
 
+#: ``Rows.lengths`` of data without sequence lengths (read-only, like every
+#: array of a ``Rows``).
+NO_LENGTHS = np.empty(0, dtype=np.int64)
+NO_LENGTHS.flags.writeable = False
+
 
 class NetworkArrays(NamedTuple):
     """A network as the kernels read it.
@@ -53,6 +58,9 @@ class Rows(NamedTuple):
         autoencoder, whose targets are its inputs).
     sample_weight : ndarray of shape (n_samples,)
         Empty for unit weights.
+    lengths : ndarray of shape (n_samples,), int64
+        Number of valid time steps of each sequence (recurrent networks read
+        ``min(length, T)`` steps of a sample); empty when every step is valid.
     """
 
     X: np.ndarray
@@ -61,6 +69,7 @@ class Rows(NamedTuple):
     indptr: np.ndarray
     Y: np.ndarray
     sample_weight: np.ndarray
+    lengths: np.ndarray = NO_LENGTHS
 
 
 class Work(NamedTuple):
@@ -87,6 +96,10 @@ class Work(NamedTuple):
         A second parameter-gradient buffer for gradients summed over several
         backward passes (chunked full-batch gradients, the discriminator's two
         passes); may be empty.
+    lengths : ndarray, int64
+        The gathered batch's sequence lengths (``capacity`` values,
+        ``codes.ALL_STEPS`` for a sample read whole) for networks with recurrent
+        rows; empty for the others.
     """
 
     x: np.ndarray
@@ -98,6 +111,7 @@ class Work(NamedTuple):
     ints: np.ndarray
     stats: np.ndarray
     grad_part: np.ndarray
+    lengths: np.ndarray = np.empty(0, dtype=np.int64)
 
 
 class Objective(NamedTuple):
@@ -113,11 +127,16 @@ class Objective(NamedTuple):
     reconstruct : bool
         True when the targets are the (clean) inputs themselves, as for an
         autoencoder; ``Rows.Y`` is then not read.
+    clip_norm : float
+        When positive, each mini-batch's gradient (L2 term included) is scaled
+        down to at most this Euclidean norm before the update (as PyTorch's
+        ``clip_grad_norm_``); 0 for no clipping. Full-batch passes ignore it.
     """
 
     loss: int
     alpha: float
     reconstruct: bool
+    clip_norm: float = 0.0
 
 
 class Solver(NamedTuple):
@@ -178,3 +197,20 @@ class SpatialScratch(NamedTuple):
 
     cols: np.ndarray
     parts: np.ndarray
+
+
+class RecurrentScratch(NamedTuple):
+    """Scratch of the recurrent rows (see :mod:`skdeep._kernels.recurrent`).
+
+    Attributes
+    ----------
+    weights : ndarray
+        A recurrent weight matrix in PyTorch's ``(gates * H, H)`` layout, copied
+        from the parameters for the backward pass (the largest of the network).
+    scalars : ndarray of shape (4,)
+        ``(1, 0, 1, 1)``: the ``(alpha, beta)`` pairs of the matrix products that
+        overwrite and that accumulate, so that step loops allocate nothing.
+    """
+
+    weights: np.ndarray
+    scalars: np.ndarray

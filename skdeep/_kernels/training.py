@@ -8,7 +8,9 @@ objective is scikit-learn's::
     loss = (sum_i w_i l_i + penalties) / sum_i w_i + alpha ||W||^2 / (2 sum_i w_i)
 
 where ``penalties`` are the layers' own terms (an autoencoder's sparsity or KL
-term) and ``||W||^2`` sums the squared weights (not the biases) of every row.
+term) and ``||W||^2`` sums the squared weights (not the biases) of every row. With
+``objective.clip_norm > 0`` each mini-batch's gradient of this objective is clipped
+to that norm before the update (:func:`~skdeep._kernels.optimizers.clip_gradient_norm`).
 """
 
 import numpy as np
@@ -25,7 +27,7 @@ from skdeep._kernels.network import (
     forward,
     squared_weight_norm,
 )
-from skdeep._kernels.optimizers import apply_update
+from skdeep._kernels.optimizers import apply_update, clip_gradient_norm
 
 
 @kernel
@@ -58,7 +60,8 @@ def train_epoch(rows, order, net, grad, objective, solver, work, rng, spatial,
     """Run one epoch over the samples ``order`` in batches of ``capacity``.
 
     Each batch: gather, forward (with dropout and noise), loss, backward, L2
-    gradient ``alpha W / sum_i w_i`` and one update of ``solver``.
+    gradient ``alpha W / sum_i w_i``, clipping of the gradient's norm (when
+    ``objective.clip_norm > 0``) and one update of ``solver``.
 
     Returns ``(loss_total, n_done, finite)``: the sum over batches of
     ``batch_loss * batch_size`` (scikit-learn's accumulation), the number of
@@ -82,6 +85,8 @@ def train_epoch(rows, order, net, grad, objective, solver, work, rng, spatial,
         if not np.isfinite(batch_loss):
             return total, start, False
         finish_gradient(grad, net, objective.alpha, sw_sum)
+        if objective.clip_norm > 0.0:
+            clip_gradient_norm(grad, objective.clip_norm)
         apply_update(net.params, grad, solver)
         total += batch_loss * n
     return total, n_total, all_finite(net.params)

@@ -20,9 +20,10 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return view
 
 
-def kernel_rows(X, Y=None, sample_weight=None) -> Rows:
+def kernel_rows(X, Y=None, sample_weight=None, lengths=None) -> Rows:
     """The samples of a validated float32/float64 dense array or sparse matrix ``X``
-    (with their targets ``Y`` and weights, if any) as kernels read them.
+    (with their targets ``Y``, weights and sequence lengths, if any) as kernels
+    read them.
 
     Sparse input is kept as CSR, never densified as a whole.
     """
@@ -47,5 +48,8 @@ def kernel_rows(X, Y=None, sample_weight=None) -> Rows:
             empty
             if sample_weight is None
             else _frozen(np.asarray(sample_weight, dtype))
+        ),
+        lengths=(
+            no_index if lengths is None else _frozen(np.asarray(lengths, np.int64))
         ),
     )

@@ -24,7 +24,12 @@ import numba
 import numpy as np
 
 from skdeep._kernels import codes
-from skdeep._kernels.structs import NetworkArrays, SpatialScratch, Work
+from skdeep._kernels.structs import (
+    NetworkArrays,
+    RecurrentScratch,
+    SpatialScratch,
+    Work,
+)
 from skdeep.network.specs import LayerSpec, spec_from_data, spec_to_data
 
 #: Values per prediction chunk (samples x values per sample): bounds the memory of
@@ -305,11 +310,12 @@ class Network:
         ``factor = 2`` for a logistic hidden activation and 6 otherwise (for a
         convolution ``fan_in = C_in kh kw`` and ``fan_out = C_out kh kw``).
         Identical draws to scikit-learn's MLP for the same ``random_state``.
+        A layer may choose its own bound (:meth:`LayerSpec.init_bound`; a
+        recurrent layer uses PyTorch's ``1 / sqrt(units)``).
         """
         coefs, intercepts = [], []
         for layer in self.parametric_layers:
-            fan_in, fan_out = layer.spec.fans(layer.input_shape)
-            bound = np.sqrt(factor / (fan_in + fan_out))
+            bound = layer.spec.init_bound(layer.input_shape, factor)
             coefs.append(random_state.uniform(-bound, bound, layer.weight_shape))
             intercepts.append(random_state.uniform(-bound, bound, layer.n_biases))
         return self.pack(coefs, intercepts, dtype)
@@ -338,6 +344,11 @@ class Network:
             ints=np.empty(capacity * ints, dtype=np.int32),
             stats=np.empty(stat, dtype=dtype),
             grad_part=np.empty(self.n_params if grad_part else 0, dtype=dtype),
+            lengths=np.full(
+                capacity if "recurrent" in self.families else 0,
+                codes.ALL_STEPS,
+                dtype=np.int64,
+            ),
         )
 
     def family_arguments(self, capacity: int, dtype, *, backward=True) -> tuple:
@@ -350,8 +361,21 @@ class Network:
             spatial = self._spatial_scratch(capacity if backward else 0, dtype)
         coding = True if "coding" in self.families else None
         norm = True if "norm" in self.families else None
-        recurrent = True if "recurrent" in self.families else None
+        recurrent = None
+        if "recurrent" in self.families:
+            recurrent = self._recurrent_scratch(dtype)
         return spatial, coding, norm, recurrent
+
+    def _recurrent_scratch(self, dtype) -> RecurrentScratch:
+        sizes = [
+            int(prod(layer.weight_shape[2:])) * layer.spec.units
+            for layer in self.rows
+            if layer.spec.kind == codes.RECURRENT
+        ]
+        return RecurrentScratch(
+            np.empty(max(sizes, default=0), dtype=dtype),
+            np.array([1.0, 0.0, 1.0, 1.0], dtype=dtype),
+        )
 
     def _spatial_scratch(self, capacity: int, dtype) -> SpatialScratch:
         convs = [layer for layer in self.rows if layer.spec.kind == codes.CONV2D]

@@ -13,7 +13,7 @@ for a channels-first image. A vector layer takes any shape and reads it flattene
 """
 
 from dataclasses import dataclass, fields
-from math import prod
+from math import prod, sqrt
 from typing import ClassVar
 
 from skdeep._kernels import codes
@@ -56,6 +56,12 @@ class LayerSpec:
     def fans(self, shape: tuple) -> tuple:
         """``(fan_in, fan_out)`` of the weights, for Glorot initialization."""
         return (0, 0)
+
+    def init_bound(self, shape: tuple, factor: float) -> float:
+        """The bound ``r`` of the initial weights and biases, ``U(-r, r)``:
+        Glorot's ``sqrt(factor / (fan_in + fan_out))`` (scikit-learn's)."""
+        fan_in, fan_out = self.fans(shape)
+        return sqrt(factor / (fan_in + fan_out))
 
     def float_slots(self, shape: tuple) -> int:
         """Per-sample float values the row keeps between its passes."""
@@ -288,6 +294,91 @@ class GaussianLatent(LayerSpec):
         values[codes.VAL_WEIGHT] = self.beta
 
 
+@dataclass(frozen=True)
+class Recurrent(LayerSpec):
+    """A recurrent layer over sequences of shape ``(T, F)`` (time-major): PyTorch's
+    ``nn.LSTM`` (``cell='lstm'``), ``nn.GRU`` (``'gru'``) or ``nn.RNN`` with tanh
+    (``'rnn'``), one layer of ``units`` per direction (two directions, side by side,
+    when ``bidirectional``). Outputs every step's states ``(T, D*units)`` when
+    ``sequences`` (to feed another recurrent layer), else the last states
+    ``(D*units,)``. Sequences may end early (``Rows.lengths``): see
+    :mod:`skdeep._kernels.recurrent`.
+
+    Parameters per direction, with ``G`` gates per unit (4, 3, 1) in PyTorch's
+    order: weights ``(F + units, G*units)`` = ``[W_ih^T; W_hh^T]``, so that
+    ``coefs_`` has shape ``(D, F + units, G*units)``; biases ``b_ih | b_hh``
+    (``2 G units`` per direction). All are initialized from
+    ``U(-1/sqrt(units), 1/sqrt(units))``, as PyTorch does.
+    """
+
+    cell: str
+    units: int
+    bidirectional: bool = False
+    sequences: bool = False
+    kind: ClassVar[int] = codes.RECURRENT
+    family: ClassVar[str] = "recurrent"
+
+    def __post_init__(self):
+        if self.cell not in codes.CELL_CODES:
+            raise ValueError(
+                f"cell must be one of {sorted(codes.CELL_CODES)}, got {self.cell!r}."
+            )
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    @property
+    def gate_units(self) -> int:
+        """Width of the fused gate matrices, ``gates * units``."""
+        return codes.CELL_GATES[self.cell] * self.units
+
+    def _steps_features(self, shape) -> tuple:
+        if len(shape) != 2:
+            raise ValueError(
+                f"a recurrent layer needs (n_timesteps, n_features) input, got {shape}"
+            )
+        return shape
+
+    def output_shape(self, shape):
+        steps, _ = self._steps_features(shape)
+        width = self.directions * self.units
+        return (steps, width) if self.sequences else (width,)
+
+    def weight_shape(self, shape):
+        _, features = self._steps_features(shape)
+        return (self.directions, features + self.units, self.gate_units)
+
+    def bias_size(self, shape):
+        return self.directions * 2 * self.gate_units
+
+    def fans(self, shape):
+        _, features = self._steps_features(shape)
+        return (features + self.units, self.gate_units)
+
+    def init_bound(self, shape, factor):
+        return 1.0 / sqrt(self.units)
+
+    def float_slots(self, shape):
+        steps, features = self._steps_features(shape)
+        h, gh = self.units, self.gate_units
+        direction = steps * gh + (steps + 1) * h
+        if self.cell == "lstm":
+            direction += (steps + 1) * h + steps * h
+        elif self.cell == "gru":
+            direction += steps * h
+        return steps * features + self.directions * direction + 3 * h + gh
+
+    def fill_row(self, row, values, shape, out_shape):
+        steps, features = self._steps_features(shape)
+        row[codes.COL_CODE] = codes.CELL_CODES[self.cell]
+        row[codes.COL_STEPS] = steps
+        row[codes.COL_FEATURES] = features
+        row[codes.COL_UNITS] = self.units
+        row[codes.COL_DIRECTIONS] = self.directions
+        row[codes.COL_SEQUENCES] = int(self.sequences)
+
+
 def _fill_geometry(row, shape, out_shape) -> None:
     row[codes.COL_C_IN], row[codes.COL_H_IN], row[codes.COL_W_IN] = shape
     row[codes.COL_C_OUT], row[codes.COL_H_OUT], row[codes.COL_W_OUT] = out_shape
@@ -305,6 +396,7 @@ SPEC_CLASSES = {
         Corruption,
         SparsityPenalty,
         GaussianLatent,
+        Recurrent,
     )
 }
 

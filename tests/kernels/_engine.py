@@ -11,16 +11,18 @@ from skdeep.network.inputs import kernel_rows
 
 
 def loss_and_grad(network, params, X, Y, sw, alpha, loss, *, chunk=None,
-                  state=None, rng=None, reconstruct=False):  # fmt: skip
+                  state=None, rng=None, reconstruct=False,
+                  lengths=None):  # fmt: skip
     """``(objective, gradient)`` over all rows of ``X`` in chunks of ``chunk``
-    (default: one chunk), as L-BFGS gets them."""
+    (default: one chunk), as L-BFGS gets them (``lengths``: the rows' sequence
+    lengths, for recurrent networks)."""
     n = X.shape[0]
     capacity = n if chunk is None else chunk
     state = np.zeros(network.n_state, params.dtype) if state is None else state
     rng = np.array([12345], dtype=np.uint64) if rng is None else rng.copy()
     grad = np.empty_like(params)
     value = loss_gradient(
-        kernel_rows(X, None if reconstruct else Y, sw),
+        kernel_rows(X, None if reconstruct else Y, sw, lengths),
         np.arange(n, dtype=np.int64),
         network.arrays(params, state),
         grad,
