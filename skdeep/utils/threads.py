@@ -12,6 +12,7 @@ the number of threads, only speed does.
 
 import os
 import sys
+import threading
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -29,11 +30,37 @@ def _controller():
     return ThreadpoolController()
 
 
+#: Kernels running right now that need one BLAS thread, in any thread of the
+#: process, and the limit object that restores the BLAS settings in force before
+#: the first of them started.
+_blas_lock = threading.Lock()
+_blas_users = 0
+_blas_limiter = None
+
+
 @contextmanager
 def single_threaded_blas():
-    """Limit every loaded BLAS library to one thread inside the block."""
-    with _controller().limit(limits=1, user_api="blas"):
+    """Limit every loaded BLAS library to one thread inside the block.
+
+    The BLAS setting is process-wide, so blocks running at once in several threads
+    share one limit: the first block to start saves the settings and sets one
+    thread, the last one to end restores what the first saved. (Nested
+    threadpoolctl limits would instead restore each other's "1" and leave BLAS at
+    one thread for the rest of the process.)
+    """
+    global _blas_users, _blas_limiter
+    with _blas_lock:
+        if _blas_users == 0:
+            _blas_limiter = _controller().limit(limits=1, user_api="blas")
+        _blas_users += 1
+    try:
         yield
+    finally:
+        with _blas_lock:
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
 def _env_threads(name: str) -> int | None:

@@ -147,3 +147,96 @@ def test_fitting_does_not_import_dask():
         text=True,
     ).stdout
     assert out.strip() == "[]"
+
+
+class _GlobalBlas:
+    """A BLAS whose thread setting is process-wide, behind threadpoolctl's
+    controller interface (``limit``/``restore_original_limits``)."""
+
+    def __init__(self, threads):
+        self.threads = threads
+
+    def limit(self, limits, user_api):
+        blas = self
+
+        class Limiter:
+            original = blas.threads
+
+            def restore_original_limits(self):
+                blas.threads = self.original
+
+            def __enter__(self):
+                return self
+
+            def __exit__(self, *exc):
+                self.restore_original_limits()
+
+        blas.threads = limits
+        return Limiter()
+
+
+def test_overlapping_blocks_restore_the_blas_settings_once_the_last_ends(
+    monkeypatch,
+):
+    """With a process-wide BLAS setting, blocks overlapping in two threads must not
+    restore each other's one thread: the last to end restores what the first
+    saved (nested threadpoolctl limits would leave one thread behind)."""
+    import threading
+
+    blas = _GlobalBlas(threads=4)
+    monkeypatch.setattr(threads, "_controller", lambda: blas)
+    first_in, second_in, first_out = (threading.Event() for _ in range(3))
+    seen = {}
+
+    def first():
+        with threads.single_threaded_blas():
+            first_in.set()
+            second_in.wait(10)
+        first_out.set()
+
+    def second():
+        first_in.wait(10)
+        with threads.single_threaded_blas():
+            second_in.set()
+            first_out.wait(10)  # the first block ends while this one runs
+            seen["during"] = blas.threads
+
+    workers = [threading.Thread(target=f) for f in (first, second)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    assert seen == {"during": 1}
+    assert blas.threads == 4
+
+
+def test_concurrent_fits_leave_the_blas_settings_and_transforms_unchanged():
+    """Fits in two threads at once, then a transform: the BLAS settings are what
+    they were, and the transform gives the same bits with 1 and 2 BLAS threads."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from skdeep import DenoisingAutoencoder, MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:400] / 16
+    with threadpool_limits(2, user_api="blas"):
+        before = _blas_threads()
+        with warnings.catch_warnings(), ThreadPoolExecutor(2) as pool:
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            jobs = [
+                pool.submit(MLPClassifier(max_iter=20, random_state=0).fit, X, y[:400]),
+                pool.submit(
+                    DenoisingAutoencoder(
+                        n_components=8, max_iter=20, random_state=0
+                    ).fit,
+                    X,
+                ),
+            ]
+            dae = jobs[1].result()
+            jobs[0].result()
+        assert _blas_threads() == before
+        codes = {}
+        for n in (1, 2):
+            with threadpool_limits(n, user_api="blas"):
+                codes[n] = dae.transform(X)
+    np.testing.assert_array_equal(codes[1], codes[2])
