@@ -11,8 +11,11 @@ optimizer state:
 3. generator: the encoder, ``sum_i -log D(f(x_i))`` (non-saturating), without L2.
 
 Batch normalization (the ``norm`` family) may be in the autoencoder; the
-discriminator is dense. The parameter vector is ``[autoencoder | discriminator]``
-and the solver's state
+discriminator is dense. The reconstruction step moves the running statistics as
+``norm`` says; the encoder's two further passes of a batch normalize with the
+batch's statistics too but leave the running ones alone (one update per batch).
+
+The parameter vector is ``[autoencoder | discriminator]`` and the solver's state
 ``[autoencoder | discriminator | autoencoder]``, the last block for the generator
 step; ``solver.step`` has one counter per step. The generator step updates the
 whole autoencoder block with a gradient that is zero outside the encoder, which
@@ -29,6 +32,7 @@ from skdeep._kernels.codes import (
     COL_ACTIVATION,
     COL_N_IN,
     COL_N_OUT,
+    RUNNING_KEEP,
 )
 from skdeep._kernels.losses import loss_sum, output_delta
 from skdeep._kernels.network import (
@@ -41,7 +45,7 @@ from skdeep._kernels.network import (
 )
 from skdeep._kernels.optimizers import apply_update
 from skdeep._kernels.sampling import fill_normal
-from skdeep._kernels.structs import NetworkArrays, Solver
+from skdeep._kernels.structs import NetworkArrays, Norm, Solver
 from skdeep._kernels.training import batch_gradient
 
 
@@ -52,6 +56,16 @@ def _solver_block(solver, start, stop, counter):
     state2 = solver.state2[start:stop] if solver.state2.shape[0] else solver.state2
     return Solver(solver.code, solver.hyper, solver.step[counter : counter + 1],
                   solver.state1[start:stop], state2)  # fmt: skip
+
+
+@kernel
+def _encode(x, encoder, work, n, rng, norm):
+    """The encoder's training-mode forward pass, without moving the running
+    statistics of its batch-normalization rows."""
+    if norm is not None:
+        return forward(x, encoder, work, n, True, rng, None, None,
+                       Norm(RUNNING_KEEP), None)  # fmt: skip
+    return forward(x, encoder, work, n, True, rng, None, None, None, None)
 
 
 @kernel
@@ -124,7 +138,7 @@ def adversarial_epoch(rows, order, net, adversary, grad, objective, solver, work
         fill_normal(rng, z_prior, n * c)
         raw = _critic_pass(z_prior, 1.0, critic, critic_grad, critic_work, n,
                            no_input, rng)  # fmt: skip
-        codes, _ = forward(x, encoder, work, n, True, rng, None, None, norm, None)
+        codes, _ = _encode(x, encoder, work, n, rng, norm)
         raw += _critic_pass(codes, 0.0, critic, part, critic_work, n, no_input, rng)
         for i in range(critic_grad.shape[0]):
             critic_grad[i] += part[i]
@@ -132,7 +146,7 @@ def adversarial_epoch(rows, order, net, adversary, grad, objective, solver, work
         finish_gradient(critic_grad, critic, objective.alpha, n)
         apply_update(critic.params, critic_grad, _solver_block(solver, n_net, n_all, 1))
         # 3. Generator step: the encoder learns to make codes D takes for prior.
-        codes, _ = forward(x, encoder, work, n, True, rng, None, None, norm, None)
+        codes, _ = _encode(x, encoder, work, n, rng, norm)
         d_codes = block(work.deltas, table, code_row, n, capacity)
         totals[1] += _critic_pass(codes, 1.0, critic, part, critic_work, n, d_codes,
                                   rng)  # fmt: skip

@@ -14,9 +14,16 @@ trailing argument is not None:
 * ``spatial``: convolution and pooling (:mod:`skdeep._kernels.spatial`), their
   :class:`~skdeep._kernels.structs.SpatialScratch`;
 * ``coding``: the autoencoders' layers (:mod:`skdeep._kernels.coding`);
-* ``norm``: batch normalization;
+* ``norm``: batch normalization (:mod:`skdeep._kernels.norm`), a
+  :class:`~skdeep._kernels.structs.Norm`;
 * ``recurrent``: recurrent layers (:mod:`skdeep._kernels.recurrent`), their
   :class:`~skdeep._kernels.structs.RecurrentScratch`.
+
+Shortcuts (residual networks, only with spatial layers) break the chain: a branch
+row reads an earlier row's output (or the input), a ``RESIDUAL_ADD`` row adds one
+to the row before's, and a row whose output feeds two rows gets both gradients
+(the later consumer's share goes through a side block; ``codes.COL_SOURCE``).
+Without shortcuts the loops run exactly as a plain chain.
 
 Numba prunes a branch on ``arg is not None`` when the argument is None, so a
 network without such layers never compiles their (costly) code, and one compiled
@@ -35,21 +42,28 @@ from skdeep._kernels.codes import (
     COL_AUX_OFFSET,
     COL_B_OFFSET,
     COL_B_SIZE,
+    COL_BRANCH,
     COL_KIND,
     COL_N_IN,
     COL_N_OUT,
+    COL_SIDE_FROM,
+    COL_SIDE_OFFSET,
+    COL_SOURCE,
     COL_UNIT_OFFSET,
     COL_W_OFFSET,
     COL_W_SIZE,
     CORRUPTION,
     DENSE,
     DROPOUT,
+    RESIDUAL_ADD,
     VAL_RATE,
 )
 from skdeep._kernels.coding import coding_backward, coding_forward
 from skdeep._kernels.dense import dense_backward, dense_forward
 from skdeep._kernels.dropout import dropout_backward, dropout_forward
+from skdeep._kernels.norm import norm_backward, norm_forward
 from skdeep._kernels.recurrent import recurrent_backward, recurrent_forward
+from skdeep._kernels.residual import add_block, copy_block, residual_forward
 from skdeep._kernels.spatial import spatial_backward, spatial_forward
 
 
@@ -58,6 +72,35 @@ def block(buffer, table, layer, n, capacity):
     """The ``n * n_out`` values of ``buffer`` that hold ``layer``'s block."""
     start = capacity * table[layer, COL_UNIT_OFFSET]
     return buffer[start : start + n * table[layer, COL_N_OUT]]
+
+
+@kernel
+def _source(x, work, table, source, n, capacity):
+    """The block of row ``source``, or the batch ``x`` when ``source < 0``."""
+    if source < 0:
+        return x
+    return block(work.acts, table, source, n, capacity)
+
+
+@kernel
+def _side(work, table, layer, n, size, capacity):
+    """``layer``'s side block: ``n * size`` values of ``work.deltas``."""
+    start = capacity * table[layer, COL_SIDE_OFFSET]
+    return work.deltas[start : start + n * size]
+
+
+@kernel
+def _finish_delta(work, table, source, d_src, a_src, n, capacity, spatial):
+    """Row ``source``'s delta ``d_src`` has been written by its first consumer:
+    add its later consumer's side block (shortcuts), then multiply by its
+    activation's derivative at its outputs ``a_src``."""
+    size = n * table[source, COL_N_OUT]
+    if spatial is not None:
+        later = table[source, COL_SIDE_FROM]
+        if later >= 0:
+            add_block(_side(work, table, later, n, table[source, COL_N_OUT],
+                            capacity), d_src, size)  # fmt: skip
+    activation_backward(a_src, d_src, size, table[source, COL_ACTIVATION])
 
 
 @kernel
@@ -78,6 +121,9 @@ def forward(x, net, work, n, training, rng, spatial, coding, norm, recurrent):
         n_out = table[layer, COL_N_OUT]
         if not training and (kind == DROPOUT or kind == CORRUPTION):
             continue  # the identity at prediction: the next row reads inp as is
+        if spatial is not None:
+            if table[layer, COL_BRANCH] != 0:  # a shortcut's first row
+                inp = _source(x, work, table, table[layer, COL_SOURCE], n, capacity)
         out = block(work.acts, table, layer, n, capacity)
         if kind == DENSE:
             w = table[layer, COL_W_OFFSET]
@@ -90,8 +136,13 @@ def forward(x, net, work, n, training, rng, spatial, coding, norm, recurrent):
                             work.floats[start:], out, n * n_out)  # fmt: skip
         if spatial is not None:
             spatial_forward(inp, out, net, layer, n, work, spatial)
+            if kind == RESIDUAL_ADD:
+                residual_forward(inp, _source(x, work, table, table[layer, COL_SOURCE],
+                                              n, capacity), out, n * n_out)  # fmt: skip
         if coding is not None:
             penalty += coding_forward(inp, out, net, layer, n, training, rng, work)
+        if norm is not None:
+            norm_forward(inp, out, net, layer, n, training, work, norm)
         if recurrent is not None:
             recurrent_forward(inp, out, net, layer, n, work, recurrent)
         activate(out, n, n_out, table[layer, COL_ACTIVATION])
@@ -118,14 +169,22 @@ def backward(x, net, grad, work, n, d_input, spatial, coding, norm, recurrent):
         n_in = table[layer, COL_N_IN]
         n_out = table[layer, COL_N_OUT]
         delta = block(work.deltas, table, layer, n, capacity)
-        if layer == 0:
+        source = layer - 1
+        side = -1
+        if spatial is not None:
+            if table[layer, COL_BRANCH] != 0:  # a shortcut's first row
+                source = table[layer, COL_SOURCE]
+                side = table[layer, COL_SIDE_OFFSET]
+        if source < 0:
             inp = x
             d_inp = d_input
             need = d_input.shape[0] > 0
         else:
-            inp = block(work.acts, table, layer - 1, n, capacity)
-            d_inp = block(work.deltas, table, layer - 1, n, capacity)
+            inp = block(work.acts, table, source, n, capacity)
+            d_inp = block(work.deltas, table, source, n, capacity)
             need = True
+        if side >= 0 and need:  # the source's other consumer writes its delta
+            d_inp = _side(work, table, layer, n, n_in, capacity)
         if kind == DENSE:
             w = table[layer, COL_W_OFFSET]
             b = table[layer, COL_B_OFFSET]
@@ -139,14 +198,54 @@ def backward(x, net, grad, work, n, d_input, spatial, coding, norm, recurrent):
         if spatial is not None:
             spatial_backward(inp, delta, d_inp, need, net, grad, layer, n, work,
                              spatial)  # fmt: skip
+            if kind == RESIDUAL_ADD:
+                copy_block(delta, d_inp, n * n_out)
+                _add_backward(x, work, table, layer, delta, d_input, n, capacity,
+                              spatial)  # fmt: skip
         if coding is not None:
             if need:
                 coding_backward(inp, delta, d_inp, net, layer, n, work)
+        if norm is not None:
+            norm_backward(inp, delta, d_inp, need, net, grad, layer, n, work)
         if recurrent is not None:
             recurrent_backward(inp, delta, d_inp, need, net, grad, layer, n, work,
                                recurrent)  # fmt: skip
-        if layer > 0:
-            activation_backward(inp, d_inp, n * n_in, table[layer - 1, COL_ACTIVATION])
+        if source >= 0 and side < 0:
+            _finish_delta(work, table, source, d_inp, inp, n, capacity, spatial)
+    if spatial is not None:
+        if d_input.shape[0] > 0:
+            # Shortcuts from the input: their side blocks join the input gradient.
+            for layer in range(table.shape[0]):
+                if (
+                    (table[layer, COL_BRANCH] != 0
+                     or table[layer, COL_KIND] == RESIDUAL_ADD)
+                    and table[layer, COL_SOURCE] < 0
+                    and table[layer, COL_SIDE_OFFSET] >= 0
+                ):  # fmt: skip
+                    add_block(_side(work, table, layer, n, table[0, COL_N_IN],
+                                    capacity), d_input, d_input.shape[0])  # fmt: skip
+
+
+@kernel
+def _add_backward(x, work, table, layer, delta, d_input, n, capacity, spatial):
+    """The gradient of a ``RESIDUAL_ADD`` row's second operand (row
+    ``COL_SOURCE``, or the input): ``delta``, into the source's delta (finished
+    there) or into the row's side block."""
+    source = table[layer, COL_SOURCE]
+    size = n * table[layer, COL_N_OUT]
+    if table[layer, COL_SIDE_OFFSET] >= 0:
+        if source >= 0 or d_input.shape[0] > 0:
+            copy_block(delta, _side(work, table, layer, n, table[layer, COL_N_OUT],
+                                    capacity), size)  # fmt: skip
+    elif source < 0:
+        if d_input.shape[0] > 0:
+            copy_block(delta, d_input, size)
+    else:
+        d_src = block(work.deltas, table, source, n, capacity)
+        copy_block(delta, d_src, size)
+        _finish_delta(work, table, source, d_src, block(work.acts, table, source, n,
+                                                        capacity), n, capacity,
+                      spatial)  # fmt: skip
 
 
 @kernel

@@ -14,7 +14,10 @@ compiles this code). They only wire the table row to the kernels of
 * a convolution's weights are the ``(C_out, C_in, kh, kw)`` block of the parameter
   vector at ``COL_W_OFFSET``, its bias the ``C_out`` values at ``COL_B_OFFSET``;
 * a pooling row's arg-max (written forward, read backward) lives in its int32
-  per-sample slots of ``work.ints`` from ``COL_INT_OFFSET``.
+  per-sample slots of ``work.ints`` from ``COL_INT_OFFSET``;
+* a global pooling row (:mod:`skdeep._kernels.global_pool`) reduces each of its
+  ``COL_C_IN`` channels over its ``COL_H_IN * COL_W_IN`` positions, by mean or
+  maximum (``COL_CODE``), the maximum's position in its int32 slots.
 
 The scratch's ``cols`` holds one im2col matrix per thread slot (``max_k`` values
 each, the largest ``C_in*kh*kw*H_out*W_out`` of the network; any number of slots
@@ -29,6 +32,7 @@ from skdeep._kernels.codes import (
     COL_B_OFFSET,
     COL_C_IN,
     COL_C_OUT,
+    COL_CODE,
     COL_H_IN,
     COL_H_OUT,
     COL_INT_OFFSET,
@@ -43,9 +47,11 @@ from skdeep._kernels.codes import (
     COL_W_OFFSET,
     COL_W_OUT,
     CONV2D,
+    GLOBAL_POOL,
     MAXPOOL2D,
 )
 from skdeep._kernels.conv2d import conv2d_backward, conv2d_forward
+from skdeep._kernels.global_pool import global_pool_backward, global_pool_forward
 from skdeep._kernels.pooling import maxpool2d_backward, maxpool2d_forward
 
 
@@ -100,6 +106,13 @@ def _argmax(work, table, layer, n):
 
 
 @kernel
+def _global_argmax(work, table, layer, n):
+    """A global max-pooling row's int32 arg-max block, ``n * C`` values."""
+    start = work.sample_weight.shape[0] * table[layer, COL_INT_OFFSET]
+    return work.ints[start : start + n * table[layer, COL_C_IN]]
+
+
+@kernel
 def spatial_forward(inp, out, net, layer, n, work, spatial):
     """Forward pass of a spatial row: write its pre-activation into ``out``.
 
@@ -127,6 +140,11 @@ def spatial_forward(inp, out, net, layer, n, work, spatial):
             _images_out(out, table, layer, n),
             _argmax(work, table, layer, n),
         )
+    elif kind == GLOBAL_POOL:
+        global_pool_forward(inp, n, table[layer, COL_C_IN],
+                            table[layer, COL_H_IN] * table[layer, COL_W_IN],
+                            table[layer, COL_CODE], out,
+                            _global_argmax(work, table, layer, n))  # fmt: skip
 
 
 @kernel
@@ -142,6 +160,14 @@ def spatial_backward(inp, delta, d_inp, need_d_inp, net, grad, layer, n, work,
     """
     table = net.table
     kind = table[layer, COL_KIND]
+    if kind == GLOBAL_POOL:
+        if need_d_inp:
+            global_pool_backward(delta, n, table[layer, COL_C_IN],
+                                 table[layer, COL_H_IN] * table[layer, COL_W_IN],
+                                 table[layer, COL_CODE],
+                                 _global_argmax(work, table, layer, n),
+                                 d_inp)  # fmt: skip
+        return
     if kind != CONV2D and kind != MAXPOOL2D:
         return
     delta4 = _images_out(delta, table, layer, n)

@@ -214,3 +214,19 @@ class RecurrentScratch(NamedTuple):
 
     weights: np.ndarray
     scalars: np.ndarray
+
+
+class Norm(NamedTuple):
+    """The ``norm`` family argument: what a training-mode forward pass does with
+    the running statistics of the batch-normalization rows (see
+    :mod:`skdeep._kernels.norm`).
+
+    Attributes
+    ----------
+    running : int
+        ``codes.RUNNING_KEEP`` (leave them), ``RUNNING_AVERAGE`` (move them
+        towards the batch's by the row's momentum) or ``RUNNING_SET`` (replace
+        them by the batch's). Prediction-mode passes never change them.
+    """
+
+    running: int

@@ -26,11 +26,18 @@ import numpy as np
 from skdeep._kernels import codes
 from skdeep._kernels.structs import (
     NetworkArrays,
+    Norm,
     RecurrentScratch,
     SpatialScratch,
     Work,
 )
-from skdeep.network.specs import LayerSpec, spec_from_data, spec_to_data
+from skdeep.network.specs import (
+    LayerSpec,
+    ResidualAdd,
+    Shortcut,
+    spec_from_data,
+    spec_to_data,
+)
 
 #: Values per prediction chunk (samples x values per sample): bounds the memory of
 #: a prediction to a few tens of MB whatever the number of samples.
@@ -68,6 +75,12 @@ class Layer:
     @property
     def has_parameters(self) -> bool:
         return self.n_weights + self.n_biases > 0
+
+    @property
+    def has_weights(self) -> bool:
+        """Whether the layer has weights (an entry of ``coefs_`` and
+        ``intercepts_``; batch normalization has only parameters without L2)."""
+        return self.n_weights > 0
 
 
 @dataclass(frozen=True)
@@ -122,11 +135,34 @@ class Network:
         return tuple(layers)
 
     def _shapes(self):
-        """``(spec, input shape)`` pairs."""
+        """``(spec, input shape)`` pairs. A ``Shortcut``'s input (and output) is
+        its source's output; a ``ResidualAdd``'s source must have its shape."""
         shape = tuple(int(s) for s in self.input_shape)
-        for spec in self.specs:
+        outputs = []
+        for i, spec in enumerate(self.specs):
+            if isinstance(spec, Shortcut):
+                shape = self._source_shape(spec, i, outputs)
             yield spec, shape
             shape = spec.output_shape(shape)
+            if isinstance(spec, ResidualAdd):
+                other = self._source_shape(spec, i, outputs)
+                if other != shape:
+                    raise ValueError(
+                        f"a residual add needs its source (spec {spec.source}) to "
+                        f"have the shape {shape} of its input, got {other}"
+                    )
+            outputs.append(shape)
+
+    def _source_shape(self, spec, index: int, outputs: list) -> tuple:
+        if spec.source == -1:
+            return tuple(int(s) for s in self.input_shape)
+        if not 0 <= spec.source < index - 1 + isinstance(spec, Shortcut):
+            raise ValueError(
+                f"{type(spec).__name__} of spec {index} must read an earlier spec "
+                f"(or -1, the input) other than the one before it, got "
+                f"{spec.source}"
+            )
+        return outputs[spec.source]
 
     @property
     def rows(self) -> tuple:
@@ -199,7 +235,84 @@ class Network:
             aux += spec.float_slots(shape)
             ints += spec.int_slots(shape)
             stat += spec.stat_size(shape)
+        self._link_shortcuts(table, unit)
         return table, values
+
+    def _link_shortcuts(self, table, n_units) -> None:
+        """Fill the shortcut columns (``codes.COL_SOURCE``): which rows read an
+        earlier row, and which gradients go through side blocks (per-sample
+        offsets in ``work.deltas`` after the ``n_units`` of the rows' blocks)."""
+        table[:, codes.COL_SIDE_OFFSET] = -1
+        table[:, codes.COL_SIDE_FROM] = -1
+        out_row = []  # per spec: the row holding its output (-1: the input)
+        current, branch = -1, None
+        consumers = {}  # row (-1: the input) -> rows reading it
+        for layer in self.layers:
+            spec = layer.spec
+            if isinstance(spec, Shortcut):
+                branch = current = -1 if spec.source < 0 else out_row[spec.source]
+            elif layer.row is not None:
+                r = layer.row
+                if branch is not None:
+                    if isinstance(spec, ResidualAdd):
+                        raise ValueError("a residual add cannot start a shortcut")
+                    table[r, codes.COL_BRANCH] = 1
+                    table[r, codes.COL_SOURCE] = branch
+                    consumers.setdefault(branch, []).append(r)
+                    branch = None
+                else:
+                    consumers.setdefault(r - 1, []).append(r)
+                if isinstance(spec, ResidualAdd):
+                    if r == 0:
+                        raise ValueError("a residual add cannot be the first layer")
+                    source = -1 if spec.source < 0 else out_row[spec.source]
+                    if source == r - 1:
+                        raise ValueError("a residual add cannot add a row to itself")
+                    table[r, codes.COL_SOURCE] = source
+                    consumers.setdefault(source, []).append(r)
+                current = r
+            out_row.append(current)
+        if branch is not None:
+            raise ValueError("a shortcut must be followed by a layer")
+        if len(consumers) == len(table) and all(
+            c == [r + 1] for r, c in consumers.items()
+        ):
+            return  # a plain chain
+        side = n_units
+        for r in range(-1, len(table) - 1):
+            readers = sorted(consumers.get(r, []))
+            if not readers and r >= 0:
+                raise ValueError(f"the output of table row {r} is not used")
+            if len(readers) > 2:
+                raise ValueError(
+                    f"the output of table row {r} feeds {len(readers)} layers; at "
+                    "most two are supported"
+                )
+            if r >= 0 and table[r, codes.COL_KIND] in (codes.DROPOUT,
+                                                       codes.CORRUPTION):  # fmt: skip
+                if any(table[c, codes.COL_BRANCH] or table[c, codes.COL_KIND]
+                       == codes.RESIDUAL_ADD for c in readers):  # fmt: skip
+                    raise ValueError("a shortcut cannot read a dropout or noise row")
+            if len(readers) == 2:
+                later = readers[1]
+                table[later, codes.COL_SIDE_OFFSET] = side
+                if r >= 0:
+                    table[r, codes.COL_SIDE_FROM] = later
+                    side += int(table[r, codes.COL_N_OUT])
+                else:
+                    side += self.n_inputs
+
+    @cached_property
+    def _side_units(self) -> int:
+        """Per-sample values of the side blocks (gradients of rows whose output
+        feeds two rows) after the rows' blocks in ``work.deltas``."""
+        table = self._tables[0]
+        total = 0
+        for r in range(table.shape[0]):
+            if table[r, codes.COL_SIDE_OFFSET] >= 0:
+                total += int(table[r, codes.COL_N_IN if table[r, codes.COL_BRANCH]
+                                   else codes.COL_N_OUT])  # fmt: skip
+        return total
 
     @cached_property
     def _runs(self) -> dict:
@@ -217,6 +330,8 @@ class Network:
         key = (start, stop)
         if key not in self._runs:
             full_table, full_values = self._tables
+            if self._side_units and (start, stop) != (0, len(self.rows)):
+                raise ValueError("a network with shortcuts runs as a whole only.")
             table = full_table[start:stop].copy()
             values = full_values[start:stop].copy()
             sizes = []
@@ -259,7 +374,26 @@ class Network:
     # ------------------------------------------------------------ parameters
     @property
     def parametric_layers(self) -> tuple:
-        return tuple(layer for layer in self.layers if layer.has_parameters)
+        """The layers with weights: one entry each in ``coefs_`` and
+        ``intercepts_``."""
+        return tuple(layer for layer in self.layers if layer.has_weights)
+
+    def batch_norm_views(self, params: np.ndarray, state: np.ndarray) -> list:
+        """Per batch-normalization layer, ``{'scale', 'shift', 'running_mean',
+        'running_var'}``: views of ``params`` and ``state``, one value per
+        channel."""
+        views = []
+        for layer in self.layers:
+            if layer.spec.kind == codes.BATCHNORM:
+                c = layer.n_biases // 2
+                b, s = layer.bias_offset, layer.state_offset
+                views.append({
+                    "scale": params[b : b + c],
+                    "shift": params[b + c : b + 2 * c],
+                    "running_mean": state[s : s + c],
+                    "running_var": state[s + c : s + 2 * c],
+                })  # fmt: skip
+        return views
 
     def views(self, params: np.ndarray) -> tuple[list, list]:
         """``(coefs, intercepts)``: per layer with parameters, its weights (shaped
@@ -273,8 +407,11 @@ class Network:
             intercepts.append(params[b : b + layer.n_biases])
         return coefs, intercepts
 
-    def pack(self, coefs, intercepts, dtype, names=("coefs_", "intercepts_")):
-        """A new parameter vector holding copies of ``coefs`` and ``intercepts``.
+    def pack(self, coefs, intercepts, dtype, names=("coefs_", "intercepts_"),
+             out=None):  # fmt: skip
+        """A new parameter vector (or ``out``, written in place) holding copies of
+        ``coefs`` and ``intercepts``; other parameters (batch normalization's) are
+        left as they are (uninitialized in a new vector).
 
         Raises
         ------
@@ -282,7 +419,7 @@ class Network:
             Naming the attribute (``names``) and the layer whose array has the
             wrong number of layers or shape, or is not a real-valued array.
         """
-        params = np.empty(self.n_params, dtype=dtype)
+        params = np.empty(self.n_params, dtype=dtype) if out is None else out
         expected = self.views(params)
         for name, given, views in zip(names, (coefs, intercepts), expected):
             if not isinstance(given, list | tuple) or len(given) != len(views):
@@ -318,7 +455,32 @@ class Network:
             bound = layer.spec.init_bound(layer.input_shape, factor)
             coefs.append(random_state.uniform(-bound, bound, layer.weight_shape))
             intercepts.append(random_state.uniform(-bound, bound, layer.n_biases))
-        return self.pack(coefs, intercepts, dtype)
+        params = self.pack(coefs, intercepts, dtype)
+        for layer in self.layers:
+            fixed = layer.spec.initial_biases(layer.input_shape)
+            if fixed is not None:
+                params[layer.bias_offset : layer.bias_offset + layer.n_biases] = fixed
+        return params
+
+    def initial_state(self, dtype) -> np.ndarray:
+        """The fitted state before training (batch normalization's running mean
+        0 and variance 1; zeros elsewhere)."""
+        state = np.zeros(self.n_state, dtype=dtype)
+        for layer in self.layers:
+            size = layer.spec.state_size(layer.input_shape)
+            if size:
+                start = layer.state_offset
+                state[start : start + size] = layer.spec.initial_state(
+                    layer.input_shape
+                )
+        return state
+
+    @property
+    def min_batch(self) -> int:
+        """The fewest samples a training batch may have (2 with batch
+        normalization of one value per channel, as for a dense layer)."""
+        return max((lay.spec.min_batch(lay.input_shape) for lay in self.layers),
+                   default=1)  # fmt: skip
 
     def state_of(self, state: np.ndarray, spec_index: int) -> np.ndarray:
         """The view of ``state`` that belongs to spec ``spec_index``."""
@@ -339,7 +501,9 @@ class Network:
             y=np.empty(capacity * n_out, dtype=dtype),
             sample_weight=np.empty(capacity, dtype=dtype),
             acts=np.empty(capacity * units, dtype=dtype),
-            deltas=np.empty(capacity * units if backward else 0, dtype=dtype),
+            deltas=np.empty(
+                capacity * (units + self._side_units) if backward else 0, dtype=dtype
+            ),
             floats=np.empty(capacity * aux, dtype=dtype),
             ints=np.empty(capacity * ints, dtype=np.int32),
             stats=np.empty(stat, dtype=dtype),
@@ -351,16 +515,18 @@ class Network:
             ),
         )
 
-    def family_arguments(self, capacity: int, dtype, *, backward=True) -> tuple:
+    def family_arguments(self, capacity: int, dtype, *, backward=True,
+                         running=codes.RUNNING_KEEP) -> tuple:  # fmt: skip
         """The kernels' trailing family arguments ``(spatial, coding, norm,
         recurrent)`` (see :mod:`skdeep._kernels.network`): each None when the
         network has no layer of that family (its code is then not compiled),
-        else what its kernels need."""
+        else what its kernels need. ``running`` (``codes.RUNNING_*``) is what
+        training-mode passes do with batch normalization's running statistics."""
         spatial = None
         if "spatial" in self.families:
             spatial = self._spatial_scratch(capacity if backward else 0, dtype)
         coding = True if "coding" in self.families else None
-        norm = True if "norm" in self.families else None
+        norm = Norm(int(running)) if "norm" in self.families else None
         recurrent = None
         if "recurrent" in self.families:
             recurrent = self._recurrent_scratch(dtype)

@@ -16,6 +16,8 @@ from dataclasses import dataclass, fields
 from math import prod, sqrt
 from typing import ClassVar
 
+import numpy as np
+
 from skdeep._kernels import codes
 from skdeep.network.conv_shapes import conv2d_output_shape, pool2d_output_shape
 
@@ -28,7 +30,8 @@ class LayerSpec:
     #: The row kind (``codes.*``), or None for a layer that only reshapes.
     kind: ClassVar[int | None] = None
     #: The optional kernel family the layer needs (see ``_kernels.network``):
-    #: None for the core (dense, dropout), ``"spatial"`` or ``"coding"``.
+    #: None for the core (dense, dropout), ``"spatial"``, ``"coding"`` or
+    #: ``"norm"``.
     family: ClassVar[str | None] = None
     #: Whether the layer draws from the kernels' random stream in training.
     draws_random: ClassVar[bool] = False
@@ -78,6 +81,20 @@ class LayerSpec:
     def state_size(self, shape: tuple) -> int:
         """Fitted values of the row that are not trained by the gradient."""
         return 0
+
+    def initial_biases(self, shape: tuple):
+        """Fixed initial values of the biases (an array of ``bias_size``
+        values), or None when they are drawn with the weights."""
+        return None
+
+    def initial_state(self, shape: tuple) -> np.ndarray:
+        """The state before any training (``state_size`` values)."""
+        return np.zeros(self.state_size(shape))
+
+    def min_batch(self, shape: tuple) -> int:
+        """The fewest samples a training batch may have (batch normalization of
+        one value per channel needs two)."""
+        return 1
 
     def fill_row(self, row, values, shape: tuple, out_shape: tuple) -> None:
         """Write the row's kind-specific columns (``COL_CODE``, geometry) and
@@ -379,6 +396,109 @@ class Recurrent(LayerSpec):
         row[codes.COL_SEQUENCES] = int(self.sequences)
 
 
+@dataclass(frozen=True)
+class BatchNorm(LayerSpec):
+    """Batch normalization, then ``activation``: per feature of a vector input,
+    per channel (over all positions) of a ``(C, H, W)`` input.
+
+    Training normalizes with the batch's weighted mean and biased variance and
+    moves the running estimates by ``momentum`` (PyTorch's convention; see
+    :mod:`skdeep._kernels.batchnorm`); prediction uses the running estimates.
+    Scale and shift (``2 C`` parameters, initialized 1 and 0) are stored with the
+    biases, so without L2 penalty; the running mean and variance (initialized 0
+    and 1) are the row's fitted state.
+    """
+
+    activation_name: str = "identity"
+    momentum: float = 0.1
+    kind: ClassVar[int] = codes.BATCHNORM
+    family: ClassVar[str] = "norm"
+    counted: ClassVar[bool] = False
+
+    @property
+    def activation(self) -> str:
+        return self.activation_name
+
+    @staticmethod
+    def channels(shape) -> int:
+        """Number of normalized channels (features of a vector input)."""
+        return int(shape[0]) if len(shape) == 3 else _size(shape)
+
+    def bias_size(self, shape):
+        return 2 * self.channels(shape)
+
+    def stat_size(self, shape):
+        return 2 * self.channels(shape) + 1  # mean, 1/std, total weight
+
+    def state_size(self, shape):
+        return 2 * self.channels(shape)
+
+    def initial_biases(self, shape):
+        c = self.channels(shape)
+        return np.concatenate([np.ones(c), np.zeros(c)])
+
+    def initial_state(self, shape):
+        c = self.channels(shape)
+        return np.concatenate([np.zeros(c), np.ones(c)])
+
+    def min_batch(self, shape):
+        return 2 if self.channels(shape) == _size(shape) else 1
+
+    def fill_row(self, row, values, shape, out_shape):
+        row[codes.COL_C_IN] = row[codes.COL_C_OUT] = self.channels(shape)
+        values[codes.VAL_MOMENTUM] = self.momentum
+
+
+@dataclass(frozen=True)
+class GlobalPool(LayerSpec):
+    """Global average (``mode='avg'``) or max (``'max'``) pooling: each channel
+    of a ``(C, H, W)`` input reduced to one value, ``(C,)``."""
+
+    mode: str = "avg"
+    kind: ClassVar[int] = codes.GLOBAL_POOL
+    family: ClassVar[str] = "spatial"
+
+    def output_shape(self, shape):
+        if len(shape) != 3:
+            raise ValueError(f"global pooling needs (C, H, W) input, got {shape}")
+        if self.mode not in ("avg", "max"):
+            raise ValueError(f"global pooling is 'avg' or 'max', got {self.mode!r}")
+        return (shape[0],)
+
+    def int_slots(self, shape):
+        return shape[0] if self.mode == "max" else 0
+
+    def fill_row(self, row, values, shape, out_shape):
+        _fill_geometry(row, shape, (shape[0], 1, 1))
+        row[codes.COL_CODE] = codes.POOL_MAX if self.mode == "max" else codes.POOL_AVG
+
+
+@dataclass(frozen=True)
+class Shortcut(LayerSpec):
+    """Starts a shortcut branch: the next spec reads the output of spec
+    ``source`` (its index in the network's specs; -1 for the network's input)
+    instead of the output of the spec before it. It has no row."""
+
+    source: int
+    counted: ClassVar[bool] = False
+
+
+@dataclass(frozen=True)
+class ResidualAdd(LayerSpec):
+    """Adds the output of spec ``source`` (-1: the network's input), of the same
+    shape, to its input, then applies ``activation`` (a residual block's end)."""
+
+    source: int
+    activation_name: str = "identity"
+    kind: ClassVar[int] = codes.RESIDUAL_ADD
+    family: ClassVar[str] = "spatial"
+    counted: ClassVar[bool] = False
+
+    @property
+    def activation(self) -> str:
+        return self.activation_name
+
+
 def _fill_geometry(row, shape, out_shape) -> None:
     row[codes.COL_C_IN], row[codes.COL_H_IN], row[codes.COL_W_IN] = shape
     row[codes.COL_C_OUT], row[codes.COL_H_OUT], row[codes.COL_W_OUT] = out_shape
@@ -397,6 +517,10 @@ SPEC_CLASSES = {
         SparsityPenalty,
         GaussianLatent,
         Recurrent,
+        BatchNorm,
+        GlobalPool,
+        Shortcut,
+        ResidualAdd,
     )
 }
 

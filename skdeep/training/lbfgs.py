@@ -6,6 +6,12 @@ autoencoders. L-BFGS needs a deterministic objective, so the random stream of th
 autoencoders' noise (the corruption, the reparameterization samples) is reset to
 the same state before every evaluation: the noise is drawn once per fit and held
 fixed while the line searches run.
+
+Batch normalization is full-batch here: the whole training set is one batch (the
+estimator runs it as one chunk, not in chunks of :data:`LBFGS_CHUNK`), every
+evaluation normalizes with its statistics and leaves the running statistics
+alone, and at the solution the running statistics are set to the training set's
+mean and unbiased variance (momentum does not apply).
 """
 
 import numpy as np
@@ -56,6 +62,9 @@ def run_lbfgs(runner, params, state, train_rows, *, max_iter, max_fun, tol,
         print(f"L-BFGS-B: {result.nit} iterations, loss = {result.fun:.8f}")
     n_iter = _check_optimize_result("lbfgs", result, max_iter)
     params[:] = result.x
+    if "norm" in runner.network.families:
+        runner.rng_state[:] = rng_start  # the noise of every evaluation
+        runner.full_batch_statistics(train_rows, params, state)
     if not (np.isfinite(params).all() and runner.outputs_usable(train_rows, params,
                                                                  state)):  # fmt: skip
         raise ValueError(

@@ -12,7 +12,8 @@ with scikit-learn's criteria:
 * with early stopping, the weights of the best validation score are restored.
 
 Divergence is contained. A non-finite loss or weight ends training at once and the
-epoch is rolled back (weights, optimizer state, random streams). After training,
+epoch is rolled back (weights, fitted state such as batch normalization's running
+statistics, optimizer state, random streams). After training,
 the model is kept only if it is usable: its outputs on the training samples are
 finite and small enough that their squares are
 (:func:`~skdeep.training.runner.outputs_limit`), and its training loss is at most
@@ -58,23 +59,27 @@ class StochasticSettings:
 
 class _EpochStart:
     """What an epoch changes, as it was when the epoch began, to roll it back: the
-    weights, the optimizer state, the kernels' random stream and the shuffling
-    state."""
+    weights, the fitted state (running statistics), the optimizer state, the
+    kernels' random stream and the shuffling state."""
 
-    def __init__(self, params, optimizer, runner, random_state) -> None:
+    def __init__(self, params, state, optimizer, runner, random_state) -> None:
         self.params = params.copy()
+        self.state = state.copy()
         self.optimizer = optimizer.copy()
         self.rng_state = runner.rng_state.copy()
         self.shuffle_state = random_state.get_state()
+        self.n_done = 0  # samples the epoch trained on
 
-    def take(self, params, optimizer, runner, random_state) -> None:
+    def take(self, params, state, optimizer, runner, random_state) -> None:
         self.params[:] = params
+        self.state[:] = state
         self.optimizer = optimizer.copy()
         self.rng_state[:] = runner.rng_state
         self.shuffle_state = random_state.get_state()
 
-    def restore(self, params, optimizer, runner, random_state) -> None:
+    def restore(self, params, state, optimizer, runner, random_state) -> None:
         params[:] = self.params
+        state[:] = self.state
         optimizer.restore(self.optimizer)
         runner.rng_state[:] = self.rng_state
         random_state.set_state(self.shuffle_state)
@@ -109,8 +114,9 @@ def run_stochastic(
         docstring); the caller then keeps the estimator's previous state.
     """
     n_train = train_rows.shape[0]
-    epoch_start = _EpochStart(params, optimizer, runner, random_state)
+    epoch_start = _EpochStart(params, state, optimizer, runner, random_state)
     best_params = params.copy()
+    best_state = state.copy()
     sample_idx = np.arange(n_train, dtype=np.int64)
     history.n_iter = 0
     # True while an epoch's updates are applied but not yet recorded: a Ctrl-C
@@ -120,7 +126,7 @@ def run_stochastic(
     first_epoch = len(history.loss_curve)  # this fit's epochs start here
     try:
         for _ in range(settings.max_iter):
-            epoch_start.take(params, optimizer, runner, random_state)
+            epoch_start.take(params, state, optimizer, runner, random_state)
             if settings.shuffle:
                 # In place, with the draws of sklearn.utils.shuffle (which permutes
                 # by random_state.shuffle of an arange) at a fifth of its cost.
@@ -136,22 +142,25 @@ def run_stochastic(
             if callbacks is not None:
                 callbacks.begin()
             epoch_open = True
-            total, _, finite = runner.epoch(order, params, state, solver)
+            total, n_done, finite = runner.epoch(order, params, state, solver)
             if not finite:
-                epoch_start.restore(params, optimizer, runner, random_state)
+                epoch_start.restore(params, state, optimizer, runner, random_state)
                 if callbacks is not None:
                     callbacks.abandon()
                 diverged_epoch = history.n_iter + 1
                 break
             history.n_iter += 1
             optimizer.epochs += 1
-            history.loss = total / n_train
-            history.t += n_train
+            # n_done < n_train when a batch of one sample was left out (runner).
+            epoch_start.n_done = n_done
+            history.loss = total / n_done
+            history.t += n_done
             history.loss_curve.append(history.loss)
             epoch_open = False
             if settings.verbose:
                 print(f"Iteration {history.n_iter}, loss = {history.loss:.8f}")
-            _update_no_improvement(history, settings, params, best_params, validate)
+            _update_no_improvement(history, settings, params, best_params, validate,
+                                   state, best_state)  # fmt: skip
             optimizer.schedule.epoch_ends(optimizer.epochs, history.t)
             if callbacks is not None and callbacks.end(params):
                 break
@@ -184,7 +193,7 @@ def run_stochastic(
                 )
     except KeyboardInterrupt:
         if epoch_open:
-            epoch_start.restore(params, optimizer, runner, random_state)
+            epoch_start.restore(params, state, optimizer, runner, random_state)
         if callbacks is not None:
             callbacks.abandon()
         warnings.warn(
@@ -195,6 +204,7 @@ def run_stochastic(
         )
     if settings.early_stopping:
         params[:] = best_params
+        state[:] = best_state
     _keep_a_usable_epoch(
         runner, params, state, optimizer, history, settings, random_state,
         train_rows, epoch_start, diverged_epoch, first_epoch,
@@ -225,9 +235,9 @@ def _keep_a_usable_epoch(runner, params, state, optimizer, history, settings,
         and (history.n_iter)
     ):
         # The last epoch blew the outputs or the loss up: keep the one before it.
-        epoch_start.restore(params, optimizer, runner, random_state)
+        epoch_start.restore(params, state, optimizer, runner, random_state)
         history.n_iter -= 1
-        history.t -= train_rows.shape[0]
+        history.t -= epoch_start.n_done
         history.loss_curve.pop()
         history.loss = history.loss_curve[-1] if history.loss_curve else None
         usable = _usable(runner, params, state, history, settings, train_rows,
@@ -262,8 +272,10 @@ def _keep_a_usable_epoch(runner, params, state, optimizer, history, settings,
         )
 
 
-def _update_no_improvement(history, settings, params, best_params, validate) -> None:
-    """scikit-learn's ``_update_no_improvement_count``."""
+def _update_no_improvement(history, settings, params, best_params, validate, state,
+                           best_state) -> None:  # fmt: skip
+    """scikit-learn's ``_update_no_improvement_count`` (the best epoch keeps its
+    fitted state with its weights)."""
     if settings.early_stopping:
         score, loss = validate(params)
         history.validation_scores.append(score)
@@ -277,6 +289,7 @@ def _update_no_improvement(history, settings, params, best_params, validate) -> 
         if score > history.best_validation_score:
             history.best_validation_score = score
             best_params[:] = params
+            best_state[:] = state
     else:
         last = history.loss_curve[-1]
         if last > history.best_loss - settings.tol:

@@ -9,7 +9,15 @@ noise) and offers the training loop three operations:
 * ``loss_and_gradient(order, params, state, grad)``: the full-batch objective and
   its gradient (L-BFGS);
 * ``outputs_usable(order, params, state)``: whether the model's outputs on those
-  samples are finite with a margin (see :data:`OUTPUT_LIMIT_EXPONENT`).
+  samples are finite with a margin (see :data:`OUTPUT_LIMIT_EXPONENT`);
+* ``full_batch_statistics(order, params, state)``: after L-BFGS, set batch
+  normalization's running statistics to those of the training set.
+
+Batch normalization: an epoch moves the running statistics in ``state`` (in
+place) after every batch; a full-batch evaluation leaves them. A network that
+normalizes single values per channel (dense layers) cannot train on a batch of one
+sample: an epoch whose last batch would hold one sample leaves that sample out
+(it is another one at the next shuffle).
 
 :class:`NetworkRunner` trains any network on targets (MLPs, CNNs) or on its own
 inputs (the denoising, sparse and variational autoencoders, whose noise, sparsity
@@ -19,8 +27,9 @@ adversarial autoencoder's discriminator and its two extra steps per batch.
 
 import numpy as np
 
+from skdeep._kernels import codes
 from skdeep._kernels.adversarial import adversarial_epoch
-from skdeep._kernels.structs import Adversary
+from skdeep._kernels.structs import Adversary, Norm
 from skdeep._kernels.training import loss_gradient, train_epoch
 from skdeep.network.inference import network_output
 
@@ -70,15 +79,27 @@ class NetworkRunner:
         key = (np.dtype(dtype), chunks)
         if key not in self._buffers:
             network = self.network
+            # Epochs move batch normalization's running statistics, full-batch
+            # evaluations (L-BFGS) leave them.
+            running = codes.RUNNING_KEEP if chunks else codes.RUNNING_AVERAGE
             self._buffers[key] = (
                 network.work(self._capacity, dtype, grad_part=chunks),
                 np.empty(network.n_params, dtype=dtype),
-                network.family_arguments(self._capacity, dtype),
+                network.family_arguments(self._capacity, dtype, running=running),
             )
         return self._buffers[key]
 
+    def _trimmed(self, order):
+        """``order`` without its last sample when that sample would be a batch of
+        its own in a network that cannot normalize a batch of one."""
+        n = order.shape[0]
+        if self.network.min_batch > 1 and n > 1 and n % self._capacity == 1:
+            return order[:-1]
+        return order
+
     def epoch(self, order, params, state, solver):
         work, grad, families = self._work(params.dtype, False)
+        order = self._trimmed(order)
         return train_epoch(
             self.rows, order, self.network.arrays(params, state), grad,
             self.objective, solver, work, self.rng_state, *families,
@@ -89,6 +110,19 @@ class NetworkRunner:
         return loss_gradient(
             self.rows, order, self.network.arrays(params, state), grad,
             self.objective, work, self.rng_state, *families,
+        )  # fmt: skip
+
+    def full_batch_statistics(self, order, params, state) -> None:
+        """Set the running statistics of batch normalization in ``state`` to the
+        mean and unbiased variance of the samples ``order`` at ``params`` (one
+        full-batch pass; nothing for networks without batch normalization)."""
+        if "norm" not in self.network.families:
+            return
+        work, grad, (spatial, coding, _, recurrent) = self._work(params.dtype, True)
+        loss_gradient(
+            self.rows, order, self.network.arrays(params, state), grad,
+            self.objective, work, self.rng_state, spatial, coding,
+            Norm(codes.RUNNING_SET), recurrent,
         )  # fmt: skip
 
     def outputs_usable(self, order, params, state) -> bool:
@@ -146,7 +180,10 @@ class AdversarialRunner(NetworkRunner):
             self.n_encoder_rows,
             self._totals,
         )
-        norm = self.network.family_arguments(self._capacity, params.dtype)[2]
+        norm = self.network.family_arguments(
+            self._capacity, params.dtype, running=codes.RUNNING_AVERAGE
+        )[2]
+        order = self._trimmed(order)
         result = adversarial_epoch(
             self.rows, order, self.network.arrays(params[:n_net], state), adversary,
             all_grad, self.objective, solver, work, self.rng_state, norm,
