@@ -7,6 +7,17 @@ import pytest
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _threads_as_asked():
+    """Fits use the Numba threads a test sets, however busy the machine is (the
+    load-aware choice is tested on its own in tests/utils/test_thread_budget.py)."""
+    from skdeep.utils import threads
+
+    saved, threads.LOAD_AWARE = threads.LOAD_AWARE, False
+    yield
+    threads.LOAD_AWARE = saved
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _warm_kernel_cache():
     """Compile (or load) the MLP kernels once in the parent process, so joblib
     workers in n_jobs=2 tests load them from the cache instead of compiling."""

@@ -33,6 +33,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skdeep.exceptions import TrainingDivergedWarning, TrainingInterruptedWarning
 from skdeep.training.history import TrainingHistory
 from skdeep.training.optimizer import OptimizerState
+from skdeep.utils.threads import adapt_threads
 
 #: The model kept must have a training loss at most this many times the best loss
 #: of the fit, or at most the first epoch's; a model whose loss blew up by more is
@@ -142,6 +143,7 @@ def run_stochastic(
             if callbacks is not None:
                 callbacks.begin()
             epoch_open = True
+            adapt_threads()  # the cores other processes left free meanwhile
             total, n_done, finite = runner.epoch(order, params, state, solver)
             if not finite:
                 epoch_start.restore(params, state, optimizer, runner, random_state)

@@ -1,18 +1,26 @@
-"""Thread pinning and the thread budget of training.
+"""Thread pinning and the thread budget of training and prediction.
 
-Training pins BLAS to one thread: two BLAS threads never helped at these matrix
-sizes, they oversubscribe next to Numba's own threads, and OpenBLAS's results can
-change bits with its thread count, which would break bit-identical refits.
+BLAS runs on one thread inside every kernel call: OpenBLAS's own threads spin, so
+two of them next to Numba's threads, or next to another process on a busy machine,
+run 10x slower or worse, and OpenBLAS's results can change bits with its thread
+count, which would break bit-identical refits. The large matrix products of a batch
+run in parallel anyway, as blocks of single-threaded BLAS calls in Numba's threads
+(:mod:`skdeep._kernels.blas`).
 
-Numba's threads (the ``prange`` loops of the convolution and pooling kernels) get a
-*budget*: the number of threads the caller may use where the fit runs, so that fits
-in joblib or Dask workers do not oversubscribe the cores. Results do not depend on
-the number of threads, only speed does.
+Numba's threads (those blocks and the ``prange`` loops of the convolution and
+pooling kernels) get a *budget*: the number of threads the caller may use where the
+fit runs, so that fits in joblib or Dask workers do not oversubscribe the cores.
+Within the budget, a fit (and a large prediction) uses only the cores that other
+processes leave free (:func:`usable_threads`; measured again after every epoch, see
+:func:`adapt_threads`): a parallel loop waits for its slowest thread, and a thread
+that shares its core with another process runs in time slices of milliseconds.
+Results do not depend on the number of threads, only speed does.
 """
 
 import os
 import sys
 import threading
+import time
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -30,12 +38,23 @@ def _controller():
     return ThreadpoolController()
 
 
+@lru_cache(maxsize=1)
+def _blas_libraries() -> tuple:
+    """threadpoolctl's controllers of every loaded BLAS library."""
+    return tuple(_controller().select(user_api="blas").lib_controllers)
+
+
+@lru_cache(maxsize=1)
+def _openmp_libraries() -> tuple:
+    """threadpoolctl's controllers of every loaded OpenMP runtime."""
+    return tuple(_controller().select(user_api="openmp").lib_controllers)
+
+
 #: Kernels running right now that need one BLAS thread, in any thread of the
-#: process, and the limit object that restores the BLAS settings in force before
-#: the first of them started.
+#: process, and the ``(library, thread count)`` pairs to restore after the last.
 _blas_lock = threading.Lock()
 _blas_users = 0
-_blas_limiter = None
+_blas_restore = ()
 
 
 @contextmanager
@@ -43,15 +62,22 @@ def single_threaded_blas():
     """Limit every loaded BLAS library to one thread inside the block.
 
     The BLAS setting is process-wide, so blocks running at once in several threads
-    share one limit: the first block to start saves the settings and sets one
-    thread, the last one to end restores what the first saved. (Nested
+    share one limit: the first block to start sets one thread where a library has
+    more (and remembers their counts), the last one to end restores them. (Nested
     threadpoolctl limits would instead restore each other's "1" and leave BLAS at
-    one thread for the rest of the process.)
+    one thread for the rest of the process.) Each library's count is read and set
+    through its own functions, a few microseconds, so predictions can afford it.
     """
-    global _blas_users, _blas_limiter
+    global _blas_users, _blas_restore
     with _blas_lock:
         if _blas_users == 0:
-            _blas_limiter = _controller().limit(limits=1, user_api="blas")
+            restore = []
+            for lib in _blas_libraries():
+                count = lib.get_num_threads()
+                if count != 1:
+                    lib.set_num_threads(1)
+                    restore.append((lib, count))
+            _blas_restore = tuple(restore)
         _blas_users += 1
     try:
         yield
@@ -59,8 +85,9 @@ def single_threaded_blas():
         with _blas_lock:
             _blas_users -= 1
             if _blas_users == 0:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
+                for lib, count in _blas_restore:
+                    lib.set_num_threads(count)
+                _blas_restore = ()
 
 
 def _env_threads(name: str) -> int | None:
@@ -100,7 +127,7 @@ def _in_dask_worker() -> bool:
     return True
 
 
-def thread_budget() -> int:
+def thread_budget(numba_threads: int | None = None) -> int:
     """The number of Numba threads a fit may use in the calling thread.
 
     The smallest of:
@@ -118,36 +145,158 @@ def thread_budget() -> int:
       as many tasks at once as it has threads, so each task gets one thread.
       Raise it for workers with ``distributed.nanny.pre-spawn-environ``.
 
+    Parameters
+    ----------
+    numba_threads : int, optional
+        The calling thread's Numba setting, when the caller has just read it.
+
     Returns
     -------
     n_threads : int
         At least 1.
     """
-    budget = numba.get_num_threads()
+    budget = numba.get_num_threads() if numba_threads is None else numba_threads
     if _OMP_NUM_THREADS is not None:
         budget = min(budget, _OMP_NUM_THREADS)
     elif _in_dask_worker():
         budget = 1
-    for lib in _controller().select(user_api="openmp").lib_controllers:
-        limit = lib.num_threads
+    for lib in _openmp_libraries():
+        limit = lib.get_num_threads()
         if isinstance(limit, int) and limit > 0:
             budget = min(budget, limit)
     return max(1, budget)
 
 
+#: Whether fits and large predictions leave out the cores that other processes
+#: keep busy (:func:`usable_threads`). Results never depend on it; the tests turn
+#: it off so that the number of threads they ask for is the number used.
+LOAD_AWARE = os.environ.get("SKDEEP_LOAD_AWARE", "1").strip() != "0"
+
+#: A thread is counted as usable when at least this much of a core is free.
+_FREE_CORE = 0.7
+
+#: Busy time is measured over at least this many seconds before it is trusted.
+_MIN_INTERVAL = 0.05
+
+
+def _usable_cpus() -> tuple:
+    """The CPUs this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return tuple(sorted(os.sched_getaffinity(0)))
+    return tuple(range(os.cpu_count() or 1))
+
+
+def _running_elsewhere() -> float | None:
+    """Threads of other processes running or waiting to run right now (the
+    kernel's count of runnable threads, in ``/proc/loadavg``, less the caller);
+    None where the system does not tell."""
+    try:
+        with open("/proc/loadavg", "rb") as f:
+            running = int(f.read().split()[3].split(b"/")[0])
+    except (OSError, ValueError, IndexError):
+        return None
+    return float(max(0, running - 1))
+
+
+class CoreMonitor:
+    """How many cores other processes kept busy since the last reading: the
+    busy time of this process's CPUs (``/proc/stat``) less this process's own
+    CPU time, over the wall-clock time between two readings (Linux; elsewhere
+    :meth:`others_busy` returns None)."""
+
+    def __init__(self):
+        self._cpus = {f"cpu{i}".encode() for i in _usable_cpus()}
+        self._tick = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
+        self._last = self._reading()
+
+    def _reading(self):
+        try:
+            with open("/proc/stat", "rb") as f:
+                lines = f.read().splitlines()
+        except OSError:
+            return None
+        busy = 0
+        for line in lines[1:]:
+            fields = line.split()
+            if not fields or not fields[0].startswith(b"cpu"):
+                break
+            if fields[0] in self._cpus:
+                # user nice system idle iowait irq softirq steal ...
+                values = [int(v) for v in fields[1:9]]
+                busy += sum(values) - values[3] - values[4]
+        own = os.times()
+        return time.monotonic(), busy / self._tick, own.user + own.system
+
+    def others_busy(self) -> float | None:
+        """Cores kept busy by other processes since the last reading that returned
+        a value; None while less than ``_MIN_INTERVAL`` seconds have passed, or
+        where the system does not tell."""
+        if self._last is None:
+            return None
+        now = self._reading()
+        if now is None or now[0] - self._last[0] < _MIN_INTERVAL:
+            return None
+        wall = now[0] - self._last[0]
+        others = (now[1] - self._last[1]) - (now[2] - self._last[2])
+        self._last = now
+        return max(0.0, others / wall)
+
+
+def usable_threads(budget: int, others_busy: float | None) -> int:
+    """Threads worth running within ``budget`` when other processes keep
+    ``others_busy`` cores busy (None: unknown, use the budget): one per CPU of
+    this process at least ``_FREE_CORE`` free, at least one."""
+    if others_busy is None or budget <= 1:
+        return max(1, budget)
+    free = len(_usable_cpus()) - others_busy
+    return max(1, min(budget, int(free + (1.0 - _FREE_CORE))))
+
+
+_local = threading.local()
+
+
 @contextmanager
-def kernel_threads():
-    """Run the kernels of a fit (or a CNN prediction) within the thread budget.
+def kernel_threads(load_aware: bool = True):
+    """Run the kernels of a fit (or a prediction) within the thread budget.
 
     Inside the block BLAS runs on one thread and Numba's parallel loops on
-    :func:`thread_budget` threads; the calling thread's Numba setting is restored
-    on exit. Numba's setting is per thread, so concurrent fits in other threads are
+    :func:`thread_budget` threads, fewer when other processes keep cores busy
+    (``load_aware`` and :data:`LOAD_AWARE`; a small prediction passes False, as
+    it runs no parallel loop worth the check); :func:`adapt_threads` measures
+    again between epochs. The calling thread's Numba setting is restored on
+    exit. Numba's setting is per thread, so concurrent fits in other threads are
     not affected.
     """
     previous = numba.get_num_threads()
-    numba.set_num_threads(thread_budget())
+    budget = thread_budget(previous)
+    threads = budget
+    monitor = None
+    if load_aware and LOAD_AWARE and budget > 1:
+        threads = usable_threads(budget, _running_elsewhere())
+        monitor = CoreMonitor()
+    if threads != previous:
+        numba.set_num_threads(threads)
+    outer = getattr(_local, "governor", None)
+    _local.governor = (budget, monitor)
     try:
         with single_threaded_blas():
             yield
     finally:
-        numba.set_num_threads(previous)
+        _local.governor = outer
+        if numba.get_num_threads() != previous:
+            numba.set_num_threads(previous)
+
+
+def adapt_threads() -> None:
+    """Between two epochs of a load-aware :func:`kernel_threads` block: set the
+    Numba threads of the next epoch from the cores other processes kept busy
+    during the last ones (nothing outside such a block)."""
+    governor = getattr(_local, "governor", None)
+    if governor is None or governor[1] is None:
+        return
+    budget, monitor = governor
+    others = monitor.others_busy()
+    if others is not None:
+        threads = usable_threads(budget, others)
+        if threads != numba.get_num_threads():
+            numba.set_num_threads(threads)

@@ -3,9 +3,11 @@
 Fits in joblib and Dask workers are tested in tests/integrations/test_dask.py.
 """
 
+import os
 import subprocess
 import sys
 import textwrap
+import time
 import warnings
 
 import numba
@@ -151,28 +153,16 @@ def test_fitting_does_not_import_dask():
 
 class _GlobalBlas:
     """A BLAS whose thread setting is process-wide, behind threadpoolctl's
-    controller interface (``limit``/``restore_original_limits``)."""
+    library-controller interface (``get_num_threads``/``set_num_threads``)."""
 
     def __init__(self, threads):
         self.threads = threads
 
-    def limit(self, limits, user_api):
-        blas = self
+    def get_num_threads(self):
+        return self.threads
 
-        class Limiter:
-            original = blas.threads
-
-            def restore_original_limits(self):
-                blas.threads = self.original
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                self.restore_original_limits()
-
-        blas.threads = limits
-        return Limiter()
+    def set_num_threads(self, threads):
+        self.threads = threads
 
 
 def test_overlapping_blocks_restore_the_blas_settings_once_the_last_ends(
@@ -184,7 +174,7 @@ def test_overlapping_blocks_restore_the_blas_settings_once_the_last_ends(
     import threading
 
     blas = _GlobalBlas(threads=4)
-    monkeypatch.setattr(threads, "_controller", lambda: blas)
+    monkeypatch.setattr(threads, "_blas_libraries", lambda: (blas,))
     first_in, second_in, first_out = (threading.Event() for _ in range(3))
     seen = {}
 
@@ -240,3 +230,81 @@ def test_concurrent_fits_leave_the_blas_settings_and_transforms_unchanged():
             with threadpool_limits(n, user_api="blas"):
                 codes[n] = dae.transform(X)
     np.testing.assert_array_equal(codes[1], codes[2])
+
+
+# ------------------------------------------------------------ load-aware threads
+@pytest.fixture
+def two_cpus(monkeypatch):
+    monkeypatch.setattr(threads, "_usable_cpus", lambda: (0, 1))
+    monkeypatch.setattr(threads, "LOAD_AWARE", True)
+
+
+@pytest.mark.parametrize(
+    ("budget", "others", "expected"),
+    [(2, None, 2), (2, 0.0, 2), (2, 0.25, 2), (2, 0.5, 1), (2, 1.0, 1),
+     (2, 3.0, 1), (1, 0.0, 1), (4, 0.0, 2)],
+)  # fmt: skip
+def test_usable_threads_leave_out_busy_cores(two_cpus, budget, others, expected):
+    assert threads.usable_threads(budget, others) == expected
+
+
+@needs_two_threads
+@pytest.mark.parametrize(("elsewhere", "expected"), [(0.0, 2), (1.0, 1), (None, 2)])
+def test_kernel_threads_start_with_the_free_cores(
+    two_cpus, monkeypatch, restore_numba_threads, elsewhere, expected
+):
+    numba.set_num_threads(2)
+    monkeypatch.setattr(threads, "_running_elsewhere", lambda: elsewhere)
+    with kernel_threads():
+        assert numba.get_num_threads() == expected
+    assert numba.get_num_threads() == 2
+    with kernel_threads(load_aware=False):  # a small prediction: no check
+        assert numba.get_num_threads() == 2
+
+
+@needs_two_threads
+def test_adapt_threads_follows_the_load_between_epochs(
+    two_cpus, monkeypatch, restore_numba_threads
+):
+    readings = iter([1.2, None, 0.1, 0.9])
+
+    class Monitor:
+        def others_busy(self):
+            return next(readings)
+
+    numba.set_num_threads(2)
+    monkeypatch.setattr(threads, "_running_elsewhere", lambda: 0.0)
+    monkeypatch.setattr(threads, "CoreMonitor", Monitor)
+    threads.adapt_threads()  # outside a block: nothing
+    assert numba.get_num_threads() == 2
+    seen = []
+    with kernel_threads():
+        for _ in range(4):
+            threads.adapt_threads()
+            seen.append(numba.get_num_threads())
+    assert seen == [1, 1, 2, 1]  # None (too short to tell) keeps the choice
+    assert numba.get_num_threads() == 2
+
+
+def test_core_monitor_measures_other_processes():
+    if not os.path.exists("/proc/stat"):
+        pytest.skip("no /proc/stat")
+    monitor = threads.CoreMonitor()
+    assert monitor.others_busy() is None  # too soon to tell
+    time.sleep(0.2)
+    busy = monitor.others_busy()
+    assert busy is not None and 0.0 <= busy <= len(threads._usable_cpus()) + 0.5
+
+
+def test_fits_pick_threads_between_epochs(monkeypatch):
+    """The stochastic loop asks for the threads of every epoch."""
+    from skdeep import MLPClassifier
+    from skdeep.training import loop
+
+    calls = []
+    monkeypatch.setattr(loop, "adapt_threads", lambda: calls.append(1))
+    X, y = load_digits(return_X_y=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        MLPClassifier((8,), max_iter=3, random_state=0).fit(X[:100], y[:100])
+    assert len(calls) == 3
