@@ -39,23 +39,36 @@ logistic function and the gates fused in PyTorch's order:
 
 Layout: a step's values for the ``n`` samples are row-major ``(n, m)`` blocks of
 flat buffers (``m`` = ``G*H`` gate values or ``H`` state values, ``G`` = 4, 3, 1).
-A forward step receives the gate pre-activations with the input and recurrent
-products already added (for the GRU, the recurrent product ``W_hh h`` separately,
-in ``rh``, without ``b_hh``'s ``n`` part, which is ``b_hn``) and overwrites them
-with the gate values; the backward step overwrites those with the gradient with
-respect to the pre-activations (``da``), which the caller turns into weight and
-input gradients with matrix products.
+A forward step receives the gate pre-activations without their biases, the input
+and recurrent products already added (for the GRU, the recurrent product
+``W_hh h`` separately, in ``rh``), and ``bias``: ``b_ih + b_hh`` (for the GRU's
+``n`` part, ``b_in`` only, ``b_hn`` going inside the reset gate's product); it
+overwrites the pre-activations with the gate values; the backward step overwrites
+those with the gradient with respect to the pre-activations (``da``), which the
+caller turns into weight and input gradients with matrix products.
 
 Variable length: sample ``i`` is *active* at step ``t`` when ``t < lengths[i]``
 (every sample, when ``lengths`` is empty). An inactive sample keeps its state
 (``h' = h``, ``c' = c``) and its gradient passes through unchanged, with ``da = 0``:
 one test per sample and step, none per value.
+
+Vectorization: each sample's update runs as a few passes over its ``H`` values,
+each pass writing one stream, with unsigned offsets. LLVM vectorizes such loops
+(~0.4 ns per logistic or tanh in float32 here); one fused loop writing seven
+streams into slices of one buffer, or signed offsets (NumPy's negative-index
+wrap-around), kept the LSTM step scalar and 7x slower.
 """
+
+import numpy as np
 
 from skdeep._kernels._jit import jit
 from skdeep._kernels.gates import sigmoid, tanh
 
 cell_kernel = jit(error_model="numpy", fastmath={"contract"})
+
+_TWO = np.uint64(2)
+_THREE = np.uint64(3)
+_FOUR = np.uint64(4)
 
 
 @cell_kernel
@@ -65,89 +78,118 @@ def is_active(lengths, i, t):
 
 
 @cell_kernel
-def lstm_forward(a, h_prev, c_prev, h, c, tanh_c, lengths, t, n, units):
-    """LSTM step: gates ``a`` (n, 4H) from pre-activations to ``i|f|g|o`` in
-    place; new state ``h``, ``c`` (n, H) and ``tanh_c = tanh(c)``."""
-    H = units
+def _copy(src, dst, start, size):
+    """``dst[start : start + size] = src[start : start + size]`` (unsigned
+    offsets)."""
+    for j in range(size):
+        dst[start + j] = src[start + j]
+
+
+@cell_kernel
+def _zero(dst, start, size):
+    for j in range(size):
+        dst[start + j] = 0.0
+
+
+@cell_kernel
+def lstm_forward(a, bias, h_prev, c_prev, h, c, tanh_c, lengths, t, n, units):
+    """LSTM step: gates ``a`` (n, 4H) from pre-activations (plus ``bias``) to
+    ``i|f|g|o`` in place; new state ``h``, ``c`` (n, H) and ``tanh_c =
+    tanh(c)``."""
+    H = np.uint64(units)
     for i in range(n):
-        g0 = 4 * H * i
-        s0 = H * i
-        if is_active(lengths, i, t):
-            for j in range(H):
-                ig = sigmoid(a[g0 + j])
-                fg = sigmoid(a[g0 + H + j])
-                gg = tanh(a[g0 + 2 * H + j])
-                og = sigmoid(a[g0 + 3 * H + j])
-                cj = fg * c_prev[s0 + j] + ig * gg
-                tc = tanh(cj)
-                a[g0 + j] = ig
-                a[g0 + H + j] = fg
-                a[g0 + 2 * H + j] = gg
-                a[g0 + 3 * H + j] = og
-                c[s0 + j] = cj
-                tanh_c[s0 + j] = tc
-                h[s0 + j] = og * tc
-        else:
-            for j in range(H):
-                h[s0 + j] = h_prev[s0 + j]
-                c[s0 + j] = c_prev[s0 + j]
+        g0 = _FOUR * H * np.uint64(i)
+        s0 = H * np.uint64(i)
+        if not is_active(lengths, i, t):
+            _copy(h_prev, h, s0, H)
+            _copy(c_prev, c, s0, H)
+            continue
+        ig, fg, gg, og = g0, g0 + H, g0 + _TWO * H, g0 + _THREE * H
+        for j in range(_TWO * H):  # i and f
+            a[ig + j] = sigmoid(a[ig + j] + bias[j])
+        for j in range(H):
+            a[gg + j] = tanh(a[gg + j] + bias[_TWO * H + j])
+        for j in range(H):
+            a[og + j] = sigmoid(a[og + j] + bias[_THREE * H + j])
+        for j in range(H):
+            c[s0 + j] = a[fg + j] * c_prev[s0 + j] + a[ig + j] * a[gg + j]
+        for j in range(H):
+            tanh_c[s0 + j] = tanh(c[s0 + j])
+        for j in range(H):
+            h[s0 + j] = a[og + j] * tanh_c[s0 + j]
 
 
 @cell_kernel
 def lstm_backward(a, c_prev, tanh_c, dh, dc, dh_prev, lengths, t, n, units, one):
     """LSTM step backward: ``a`` (gate values) becomes ``da``; ``dc`` becomes
     ``dc_prev``; ``dh_prev`` gets the part of the previous state's gradient that
-    is not ``W_hh^T da`` (0, or ``dh`` for an inactive sample). ``one`` is 1 in
-    the data's dtype."""
-    H = units
+    is not ``W_hh^T da`` (0, or ``dh`` for an inactive sample). ``dh`` is
+    overwritten. ``one`` is 1 in the data's dtype."""
+    H = np.uint64(units)
     for i in range(n):
-        g0 = 4 * H * i
-        s0 = H * i
-        if is_active(lengths, i, t):
-            for j in range(H):
-                ig = a[g0 + j]
-                fg = a[g0 + H + j]
-                gg = a[g0 + 2 * H + j]
-                og = a[g0 + 3 * H + j]
-                tc = tanh_c[s0 + j]
-                dhj = dh[s0 + j]
-                dcj = dc[s0 + j] + dhj * og * (one - tc * tc)
-                a[g0 + j] = dcj * gg * ig * (one - ig)
-                a[g0 + H + j] = dcj * c_prev[s0 + j] * fg * (one - fg)
-                a[g0 + 2 * H + j] = dcj * ig * (one - gg * gg)
-                a[g0 + 3 * H + j] = dhj * tc * og * (one - og)
-                dc[s0 + j] = dcj * fg
-                dh_prev[s0 + j] = 0.0
-        else:
-            for j in range(4 * H):
-                a[g0 + j] = 0.0
-            for j in range(H):
-                dh_prev[s0 + j] = dh[s0 + j]
+        g0 = _FOUR * H * np.uint64(i)
+        s0 = H * np.uint64(i)
+        if not is_active(lengths, i, t):
+            _zero(a, g0, _FOUR * H)
+            _copy(dh, dh_prev, s0, H)
+            continue
+        ig, fg, gg, og = g0, g0 + H, g0 + _TWO * H, g0 + _THREE * H
+        # dh (this sample's part is not read again) and dh_prev serve as scratch:
+        # no pass reads one part of a while it writes another.
+        for j in range(H):
+            tc = tanh_c[s0 + j]
+            dc[s0 + j] = dc[s0 + j] + dh[s0 + j] * a[og + j] * (one - tc * tc)
+        for j in range(H):
+            o = a[og + j]
+            a[og + j] = dh[s0 + j] * tanh_c[s0 + j] * o * (one - o)
+        for j in range(H):
+            g = a[gg + j]
+            dh_prev[s0 + j] = dc[s0 + j] * a[ig + j] * (one - g * g)
+        for j in range(H):
+            ii = a[ig + j]
+            dh[s0 + j] = dc[s0 + j] * a[gg + j] * ii * (one - ii)
+        _copy_to(dh_prev, s0, a, gg, H)
+        _copy_to(dh, s0, a, ig, H)
+        for j in range(H):
+            dh_prev[s0 + j] = dc[s0 + j] * a[fg + j]
+        for j in range(H):
+            f = a[fg + j]
+            a[fg + j] = dc[s0 + j] * c_prev[s0 + j] * f * (one - f)
+        _copy(dh_prev, dc, s0, H)
+        _zero(dh_prev, s0, H)
 
 
 @cell_kernel
-def gru_forward(a, rh, b_hn, hn, h_prev, h, lengths, t, n, units, one):
-    """GRU step: ``a`` (n, 3H) holds ``W_ih x + b_ih`` plus ``b_hr | b_hz``,
-    ``rh`` (n, 3H) the recurrent product ``W_hh h``; ``a`` becomes ``r|z|n``,
-    ``hn`` (n, H) gets ``W_hn h + b_hn``, ``h`` the new state."""
-    H = units
+def _copy_to(src, src_start, dst, dst_start, size):
+    """``dst[dst_start : dst_start + size] = src[src_start : src_start + size]``."""
+    for j in range(size):
+        dst[dst_start + j] = src[src_start + j]
+
+
+@cell_kernel
+def gru_forward(a, bias, rh, b_hn, hn, h_prev, h, lengths, t, n, units, one):
+    """GRU step: ``a`` (n, 3H) holds ``W_ih x``, ``rh`` (n, 3H) the recurrent
+    product ``W_hh h``; ``a`` becomes ``r|z|n``, ``hn`` (n, H) gets
+    ``W_hn h + b_hn``, ``h`` the new state."""
+    H = np.uint64(units)
     for i in range(n):
-        g0 = 3 * H * i
-        s0 = H * i
-        if is_active(lengths, i, t):
-            for j in range(H):
-                r = sigmoid(a[g0 + j] + rh[g0 + j])
-                z = sigmoid(a[g0 + H + j] + rh[g0 + H + j])
-                hnj = rh[g0 + 2 * H + j] + b_hn[j]
-                nj = tanh(a[g0 + 2 * H + j] + r * hnj)
-                a[g0 + j] = r
-                a[g0 + H + j] = z
-                a[g0 + 2 * H + j] = nj
-                hn[s0 + j] = hnj
-                h[s0 + j] = (one - z) * nj + z * h_prev[s0 + j]
-        else:
-            for j in range(H):
-                h[s0 + j] = h_prev[s0 + j]
+        g0 = _THREE * H * np.uint64(i)
+        s0 = H * np.uint64(i)
+        if not is_active(lengths, i, t):
+            _copy(h_prev, h, s0, H)
+            continue
+        zg, ng = g0 + H, g0 + _TWO * H
+        for j in range(_TWO * H):  # r and z
+            a[g0 + j] = sigmoid(a[g0 + j] + rh[g0 + j] + bias[j])
+        for j in range(H):
+            hn[s0 + j] = rh[ng + j] + b_hn[j]
+        for j in range(H):  # r * hn, in h until the new state is written
+            h[s0 + j] = a[g0 + j] * hn[s0 + j]
+        for j in range(H):
+            a[ng + j] = tanh(a[ng + j] + bias[_TWO * H + j] + h[s0 + j])
+        for j in range(H):
+            z = a[zg + j]
+            h[s0 + j] = (one - z) * a[ng + j] + z * h_prev[s0 + j]
 
 
 @cell_kernel
@@ -156,63 +198,62 @@ def gru_backward(a, hn, h_prev, dh, dh_prev, drh, lengths, t, n, units, one):
     projection, ``drh`` (n, 3H) the gradient of the recurrent product
     ``(da_r | da_z | r da_n)`` and ``hn`` its last third ``r da_n``; ``dh_prev``
     gets ``dh * z`` (``dh`` for an inactive sample)."""
-    H = units
+    H = np.uint64(units)
     for i in range(n):
-        g0 = 3 * H * i
-        s0 = H * i
-        if is_active(lengths, i, t):
-            for j in range(H):
-                r = a[g0 + j]
-                z = a[g0 + H + j]
-                nj = a[g0 + 2 * H + j]
-                dhj = dh[s0 + j]
-                dn = dhj * (one - z) * (one - nj * nj)
-                dz = dhj * (h_prev[s0 + j] - nj) * z * (one - z)
-                dr = dn * hn[s0 + j] * r * (one - r)
-                dhn = dn * r
-                a[g0 + j] = dr
-                a[g0 + H + j] = dz
-                a[g0 + 2 * H + j] = dn
-                drh[g0 + j] = dr
-                drh[g0 + H + j] = dz
-                drh[g0 + 2 * H + j] = dhn
-                hn[s0 + j] = dhn
-                dh_prev[s0 + j] = dhj * z
-        else:
-            for j in range(3 * H):
-                a[g0 + j] = 0.0
-                drh[g0 + j] = 0.0
-            for j in range(H):
-                hn[s0 + j] = 0.0
-                dh_prev[s0 + j] = dh[s0 + j]
+        g0 = _THREE * H * np.uint64(i)
+        s0 = H * np.uint64(i)
+        if not is_active(lengths, i, t):
+            _zero(a, g0, _THREE * H)
+            _zero(drh, g0, _THREE * H)
+            _zero(hn, s0, H)
+            _copy(dh, dh_prev, s0, H)
+            continue
+        zg, ng = g0 + H, g0 + _TWO * H
+        # No pass reads one part of an array while it writes another.
+        for j in range(H):  # da_n
+            z = a[zg + j]
+            nj = a[ng + j]
+            drh[ng + j] = dh[s0 + j] * (one - z) * (one - nj * nj)
+        for j in range(H):  # da_z
+            z = a[zg + j]
+            drh[zg + j] = dh[s0 + j] * (h_prev[s0 + j] - a[ng + j]) * z * (one - z)
+        _copy(drh, a, ng, H)  # a's n part is da_n from here on
+        for j in range(H):  # da_r
+            r = a[g0 + j]
+            drh[g0 + j] = a[ng + j] * hn[s0 + j] * r * (one - r)
+        for j in range(H):  # the recurrent part of da_n
+            hn[s0 + j] = a[ng + j] * a[g0 + j]
+        for j in range(H):
+            dh_prev[s0 + j] = dh[s0 + j] * a[zg + j]
+        _copy(drh, a, g0, _TWO * H)
+        _copy_to(hn, s0, drh, ng, H)
 
 
 @cell_kernel
-def rnn_forward(a, h_prev, h, lengths, t, n, units):
-    """Simple RNN step: ``h = tanh(a)`` from the pre-activations ``a`` (n, H)."""
-    H = units
+def rnn_forward(a, bias, h_prev, h, lengths, t, n, units):
+    """Simple RNN step: ``h = tanh(a + bias)`` from the pre-activations ``a``
+    (n, H)."""
+    H = np.uint64(units)
     for i in range(n):
-        s0 = H * i
-        if is_active(lengths, i, t):
-            for j in range(H):
-                h[s0 + j] = tanh(a[s0 + j])
-        else:
-            for j in range(H):
-                h[s0 + j] = h_prev[s0 + j]
+        s0 = H * np.uint64(i)
+        if not is_active(lengths, i, t):
+            _copy(h_prev, h, s0, H)
+            continue
+        for j in range(H):
+            h[s0 + j] = tanh(a[s0 + j] + bias[j])
 
 
 @cell_kernel
 def rnn_backward(a, h, dh, dh_prev, lengths, t, n, units, one):
     """Simple RNN step backward: ``a`` becomes ``da = dh (1 - h^2)``."""
-    H = units
+    H = np.uint64(units)
     for i in range(n):
-        s0 = H * i
-        if is_active(lengths, i, t):
-            for j in range(H):
-                hj = h[s0 + j]
-                a[s0 + j] = dh[s0 + j] * (one - hj * hj)
-                dh_prev[s0 + j] = 0.0
-        else:
-            for j in range(H):
-                a[s0 + j] = 0.0
-                dh_prev[s0 + j] = dh[s0 + j]
+        s0 = H * np.uint64(i)
+        if not is_active(lengths, i, t):
+            _zero(a, s0, H)
+            _copy(dh, dh_prev, s0, H)
+            continue
+        for j in range(H):
+            hj = h[s0 + j]
+            a[s0 + j] = dh[s0 + j] * (one - hj * hj)
+        _zero(dh_prev, s0, H)

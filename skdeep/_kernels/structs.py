@@ -205,14 +205,22 @@ class RecurrentScratch(NamedTuple):
     Attributes
     ----------
     weights : ndarray
-        A recurrent weight matrix in PyTorch's ``(gates * H, H)`` layout, copied
-        from the parameters for the backward pass (the largest of the network).
+        Each direction's recurrent weights in PyTorch's ``(gates * H, H)``
+        layout, copied from the parameters for the backward pass (room for the
+        largest row of the network).
+    biases : ndarray
+        Each direction's summed biases ``b_ih + b_hh`` (``gates * H`` values).
+    parts : ndarray
+        One weight-gradient block per (direction, chunk) task of a batch cut in
+        chunks; empty when no row is (or for prediction).
     scalars : ndarray of shape (4,)
         ``(1, 0, 1, 1)``: the ``(alpha, beta)`` pairs of the matrix products that
         overwrite and that accumulate, so that step loops allocate nothing.
     """
 
     weights: np.ndarray
+    biases: np.ndarray
+    parts: np.ndarray
     scalars: np.ndarray
 
 

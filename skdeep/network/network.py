@@ -24,6 +24,7 @@ import numba
 import numpy as np
 
 from skdeep._kernels import codes
+from skdeep._kernels.recurrent import CHUNK_ROWS, MIN_CHUNK_ROWS, SMALL_PRODUCT
 from skdeep._kernels.structs import (
     NetworkArrays,
     Norm,
@@ -38,6 +39,18 @@ from skdeep.network.specs import (
     spec_from_data,
     spec_to_data,
 )
+
+
+def recurrent_chunks(n: int, units: int, gate_units: int) -> int:
+    """Chunks a batch of ``n`` is cut into by a recurrent row's kernels
+    (:func:`skdeep._kernels.recurrent.chunk_rows`, the same rule)."""
+    rows = min(CHUNK_ROWS, SMALL_PRODUCT // max(1, units * gate_units))
+    if rows < MIN_CHUNK_ROWS or n <= rows:
+        return 1
+    chunks = -(-n // rows)
+    rows = -(-n // chunks)
+    return -(-n // rows)
+
 
 #: Values per prediction chunk (samples x values per sample): bounds the memory of
 #: a prediction to a few tens of MB whatever the number of samples.
@@ -529,17 +542,26 @@ class Network:
         norm = Norm(int(running)) if "norm" in self.families else None
         recurrent = None
         if "recurrent" in self.families:
-            recurrent = self._recurrent_scratch(dtype)
+            recurrent = self._recurrent_scratch(capacity if backward else 0, dtype)
         return spatial, coding, norm, recurrent
 
-    def _recurrent_scratch(self, dtype) -> RecurrentScratch:
-        sizes = [
-            int(prod(layer.weight_shape[2:])) * layer.spec.units
-            for layer in self.rows
-            if layer.spec.kind == codes.RECURRENT
-        ]
+    def _recurrent_scratch(self, capacity: int, dtype) -> RecurrentScratch:
+        """Scratch of the recurrent rows (:mod:`skdeep._kernels.recurrent`);
+        ``capacity = 0`` for prediction (no gradient blocks)."""
+        layers = [layer for layer in self.rows if layer.spec.kind == codes.RECURRENT]
+        weights = biases = parts = 0
+        for layer in layers:
+            spec = layer.spec
+            d, width, gh = layer.weight_shape
+            weights = max(weights, d * gh * spec.units)
+            biases = max(biases, d * gh)
+            chunks = recurrent_chunks(capacity, spec.units, gh)
+            if chunks > 1:
+                parts = max(parts, d * chunks * width * gh)
         return RecurrentScratch(
-            np.empty(max(sizes, default=0), dtype=dtype),
+            np.empty(weights, dtype=dtype),
+            np.empty(biases, dtype=dtype),
+            np.empty(parts, dtype=dtype),
             np.array([1.0, 0.0, 1.0, 1.0], dtype=dtype),
         )
 

@@ -379,12 +379,12 @@ class Recurrent(LayerSpec):
     def float_slots(self, shape):
         steps, features = self._steps_features(shape)
         h, gh = self.units, self.gate_units
-        direction = steps * gh + (steps + 1) * h
+        direction = steps * gh + (steps + 1) * h + 3 * h + gh
         if self.cell == "lstm":
             direction += (steps + 1) * h + steps * h
         elif self.cell == "gru":
             direction += steps * h
-        return steps * features + self.directions * direction + 3 * h + gh
+        return steps * features + self.directions * direction
 
     def fill_row(self, row, values, shape, out_shape):
         steps, features = self._steps_features(shape)

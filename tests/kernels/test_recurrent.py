@@ -6,6 +6,7 @@ bidirectional, variable length, with a dense head), in float64."""
 
 import math
 
+import numba
 import numpy as np
 import pytest
 from _engine import Batch, loss_and_grad, numeric_gradient
@@ -13,8 +14,8 @@ from _engine import Batch, loss_and_grad, numeric_gradient
 from skdeep._kernels import codes
 from skdeep._kernels.gates import exp32, exp64, sigmoid, tanh
 from skdeep._kernels.optimizers import clip_gradient_norm
-from skdeep._kernels.recurrent import row_slots
-from skdeep.network.network import Network
+from skdeep._kernels.recurrent import MIN_CHUNK_ROWS, chunk_rows, row_slots
+from skdeep.network.network import Network, recurrent_chunks
 from skdeep.network.specs import Dense, Dropout, Recurrent
 
 CELLS = ("lstm", "gru", "rnn")
@@ -324,6 +325,64 @@ def test_chunked_full_batch_gradient_equals_one_chunk():
                             lengths=lengths, chunk=3)  # fmt: skip
     assert chunked[0] == pytest.approx(whole[0], rel=1e-13)
     np.testing.assert_allclose(chunked[1], whole[1], rtol=1e-11, atol=1e-14)
+
+
+def test_batches_cut_in_chunks_give_the_gradient():
+    """A batch of 40 sequences of a small layer runs as two chunks of 20 rows
+    (parallel tasks, each with its own weight-gradient copy)."""
+    network = _network("gru", T=3, bidirectional=True, stacked=True)
+    layer = network.rows[-3]
+    assert recurrent_chunks(40, layer.spec.units, layer.spec.gate_units) == 2
+    X, lengths = _data(network, 40)
+    _check_gradient(network, X, lengths)
+    # One chunk (a batch of one sample at a time) gives the same gradient.
+    params = _params(network, scale=1.5)
+    Y = np.random.RandomState(3).normal(size=(40, 2))
+    whole = loss_and_grad(network, params, X, Y, None, 0.0, codes.SQUARED_ERROR,
+                          lengths=lengths)  # fmt: skip
+    single = loss_and_grad(network, params, X, Y, None, 0.0, codes.SQUARED_ERROR,
+                           lengths=lengths, chunk=1)  # fmt: skip
+    np.testing.assert_allclose(single[1], whole[1], rtol=1e-11, atol=1e-14)
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_same_bits_for_any_number_of_threads(cell):
+    """Chunks and directions run as parallel tasks: 1 and 2 threads give the same
+    outputs and gradients, bit for bit."""
+    network = _network(cell, T=5, bidirectional=True, stacked=True)
+    params = _params(network)
+    X, lengths = _data(network, 70)
+    Y = np.random.RandomState(3).normal(size=(70, 2))
+    results = []
+    previous = numba.get_num_threads()
+    try:
+        for threads in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(threads)
+            results.append(
+                loss_and_grad(
+                    network,
+                    params,
+                    X,
+                    Y,
+                    None,
+                    0.0,
+                    codes.SQUARED_ERROR,
+                    lengths=lengths,
+                )
+            )
+    finally:
+        numba.set_num_threads(previous)
+    assert results[0][0] == results[1][0]
+    np.testing.assert_array_equal(results[0][1], results[1][1])
+
+
+@pytest.mark.parametrize("units", [1, 3, 8, 20, 64, 256])
+@pytest.mark.parametrize("gates", [1, 3, 4])
+def test_chunk_rule_in_python_is_the_kernels(units, gates):
+    for n in (1, 15, 16, 31, 32, 33, 64, 65, 100, 128, 200):
+        rows = chunk_rows(n, units, gates * units)
+        assert recurrent_chunks(n, units, gates * units) == -(-n // rows)
+        assert rows >= 1 and (rows >= MIN_CHUNK_ROWS or rows == n)
 
 
 # -------------------------------------------------------------------- layout
