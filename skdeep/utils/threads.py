@@ -186,16 +186,31 @@ def _usable_cpus() -> tuple:
     return tuple(range(os.cpu_count() or 1))
 
 
+#: ``(time, value)`` of the last :func:`_running_elsewhere` reading.
+_elsewhere = (-1.0, None)
+
+#: A reading of ``/proc/loadavg`` (about 20 us) serves this many seconds, so
+#: that predictions in a loop do not pay for it every call.
+_READING_LIFE = 0.1
+
+
 def _running_elsewhere() -> float | None:
     """Threads of other processes running or waiting to run right now (the
     kernel's count of runnable threads, in ``/proc/loadavg``, less the caller);
-    None where the system does not tell."""
+    None where the system does not tell. Read at most every ``_READING_LIFE``
+    seconds."""
+    global _elsewhere
+    now = time.monotonic()
+    if now - _elsewhere[0] < _READING_LIFE:
+        return _elsewhere[1]
     try:
         with open("/proc/loadavg", "rb") as f:
             running = int(f.read().split()[3].split(b"/")[0])
+        value = float(max(0, running - 1))
     except (OSError, ValueError, IndexError):
-        return None
-    return float(max(0, running - 1))
+        value = None
+    _elsewhere = (now, value)
+    return value
 
 
 class CoreMonitor:
@@ -270,14 +285,14 @@ def kernel_threads(load_aware: bool = True):
     previous = numba.get_num_threads()
     budget = thread_budget(previous)
     threads = budget
-    monitor = None
-    if load_aware and LOAD_AWARE and budget > 1:
+    aware = load_aware and LOAD_AWARE and budget > 1
+    if aware:
         threads = usable_threads(budget, _running_elsewhere())
-        monitor = CoreMonitor()
     if threads != previous:
         numba.set_num_threads(threads)
     outer = getattr(_local, "governor", None)
-    _local.governor = (budget, monitor)
+    # [budget, monitor]: the monitor starts at the first adapt_threads() call.
+    _local.governor = [budget, None] if aware else None
     try:
         with single_threaded_blas():
             yield
@@ -290,11 +305,15 @@ def kernel_threads(load_aware: bool = True):
 def adapt_threads() -> None:
     """Between two epochs of a load-aware :func:`kernel_threads` block: set the
     Numba threads of the next epoch from the cores other processes kept busy
-    during the last ones (nothing outside such a block)."""
+    during the last ones (the first call starts measuring; nothing outside such
+    a block)."""
     governor = getattr(_local, "governor", None)
-    if governor is None or governor[1] is None:
+    if governor is None:
         return
     budget, monitor = governor
+    if monitor is None:  # the first epoch: measure from here on
+        governor[1] = CoreMonitor()
+        return
     others = monitor.others_busy()
     if others is not None:
         threads = usable_threads(budget, others)
