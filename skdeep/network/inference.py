@@ -14,6 +14,54 @@ def count_rows(rows, n_inputs: int) -> int:
     return rows.X.shape[0] // max(1, n_inputs)
 
 
+#: Predictions of at most this many rows keep their work buffers for the next call
+#: of the same network (allocating a dozen small arrays costs more than a forward
+#: pass of one row through a small network); larger ones allocate their own.
+POOLED_ROWS = 256
+
+#: ``(id(network), rows, capacity, dtype) -> (network, [buffers, ...])``: work
+#: buffers and family arguments not in use. A call takes one set (or allocates),
+#: uses it alone and puts it back, so concurrent calls never share buffers.
+_pools: dict = {}
+
+#: Most sets kept per key, and most keys, so the pools stay a few MB at most.
+_POOL_SIZE = 4
+_POOL_KEYS = 256
+
+_NO_OBJECTIVE = Objective(0, 0.0, False)
+
+
+def _take_buffers(network, layers: slice, capacity: int, dtype):
+    """``(key, work, families)`` for up to ``capacity`` rows; ``key`` is None when
+    the buffers are not pooled."""
+    if capacity > POOLED_ROWS:
+        return (None, network.work(capacity, dtype, rows=layers, backward=False),
+                network.family_arguments(capacity, dtype, backward=False))  # fmt: skip
+    capacity = 1 << (capacity - 1).bit_length()  # a few sizes: 1, 2, 4, ... 256
+    key = (id(network), layers.start, layers.stop, layers.step, capacity, dtype)
+    entry = _pools.get(key)
+    if entry is not None and entry[0] is network:
+        try:
+            work, families = entry[1].pop()
+            return key, work, families
+        except IndexError:
+            pass
+    return (key, network.work(capacity, dtype, rows=layers, backward=False),
+            network.family_arguments(capacity, dtype, backward=False))  # fmt: skip
+
+
+def _give_back(network, key, work, families) -> None:
+    entry = _pools.get(key)
+    if entry is None or entry[0] is not network:
+        if len(_pools) >= _POOL_KEYS:
+            _pools.clear()
+        entry = _pools.setdefault(key, (network, []))
+        if entry[0] is not network:  # another network took the key meanwhile
+            return
+    if len(entry[1]) < _POOL_SIZE:
+        entry[1].append((work, families))
+
+
 def network_output(network, params, state, rows, order=None, *, layers=slice(None),
                    objective=None, outputs=True):  # fmt: skip
     """Run the prediction-mode forward pass of ``network`` (or of its table rows
@@ -24,8 +72,9 @@ def network_output(network, params, state, rows, order=None, *, layers=slice(Non
     parameters' dtype (None unless ``outputs``), and, when an ``objective`` is
     given, each sample's unweighted loss against its target plus its per-sample
     penalties, shape ``(n,)`` (else None). Memory is bounded by the network's
-    prediction chunk whatever the number of samples; every buffer is local to the
-    call, so concurrent calls on one model are safe.
+    prediction chunk whatever the number of samples; the buffers of a call are
+    its own (small ones are reused by later calls, :data:`POOLED_ROWS`), so
+    concurrent calls on one model are safe.
     """
     table = network.table[layers]
     if order is None:
@@ -36,14 +85,17 @@ def network_output(network, params, state, rows, order=None, *, layers=slice(Non
     losses = np.empty(n if objective is not None else 0, dtype=np.float64)
     if n:
         capacity = min(network.predict_capacity(layers), n)
+        key, work, families = _take_buffers(network, layers, capacity, dtype)
         forward_rows(
             rows,
             order.astype(np.int64, copy=False),
             network.arrays(params, state, layers),
-            objective if objective is not None else Objective(0, 0.0, False),
+            objective if objective is not None else _NO_OBJECTIVE,
             out.reshape(-1),
             losses,
-            network.work(capacity, dtype, rows=layers, backward=False),
-            *network.family_arguments(capacity, dtype, backward=False),
+            work,
+            *families,
         )
+        if key is not None:
+            _give_back(network, key, work, families)
     return (out if outputs else None), (losses if objective is not None else None)

@@ -20,6 +20,11 @@ def _frozen(a: np.ndarray) -> np.ndarray:
     return view
 
 
+#: Read-only empty arrays, by dtype: what a Rows holds for absent data.
+_EMPTY = {np.dtype(t): _frozen(np.empty(0, dtype=t))
+          for t in (np.float32, np.float64, np.int64)}  # fmt: skip
+
+
 def kernel_rows(X, Y=None, sample_weight=None, lengths=None) -> Rows:
     """The samples of a validated float32/float64 dense array or sparse matrix ``X``
     (with their targets ``Y``, weights and sequence lengths, if any) as kernels
@@ -28,8 +33,10 @@ def kernel_rows(X, Y=None, sample_weight=None, lengths=None) -> Rows:
     Sparse input is kept as CSR, never densified as a whole.
     """
     dtype = X.dtype
-    empty = _frozen(np.empty(0, dtype=dtype))
-    no_index = _frozen(np.empty(0, dtype=np.int64))
+    empty = _EMPTY.get(dtype)
+    if empty is None:
+        empty = _frozen(np.empty(0, dtype=dtype))
+    no_index = _EMPTY[np.dtype(np.int64)]
     if sp.issparse(X):
         X = sp.csr_matrix(X)
         X.sort_indices()
