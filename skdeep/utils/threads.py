@@ -38,10 +38,32 @@ def _controller():
     return ThreadpoolController()
 
 
+class _BlasThreads:
+    """The thread setting of one BLAS library, read and set through the
+    library's own functions where threadpoolctl finds them (OpenBLAS), else
+    through threadpoolctl's controller. (threadpoolctl lets only one Python
+    thread of the process set a process-wide OpenBLAS and silently ignores the
+    others; :func:`single_threaded_blas` serializes the settings itself, from
+    any thread.)"""
+
+    def __init__(self, lib):
+        symbol = getattr(lib, "_get_symbol", None)
+        direct = lib.internal_api == "openblas" and symbol is not None
+        getter = symbol("openblas_get_num_threads") if direct else None
+        setter = symbol("openblas_set_num_threads") if direct else None
+        if getter is None or setter is None:
+            getter, setter = lib.get_num_threads, lib.set_num_threads
+        self.get_num_threads = getter
+        self.set_num_threads = setter
+
+
 @lru_cache(maxsize=1)
 def _blas_libraries() -> tuple:
-    """threadpoolctl's controllers of every loaded BLAS library."""
-    return tuple(_controller().select(user_api="blas").lib_controllers)
+    """The thread settings of every loaded BLAS library (:class:`_BlasThreads`)."""
+    return tuple(
+        _BlasThreads(lib)
+        for lib in _controller().select(user_api="blas").lib_controllers
+    )
 
 
 @lru_cache(maxsize=1)
@@ -66,7 +88,7 @@ def single_threaded_blas():
     more (and remembers their counts), the last one to end restores them. (Nested
     threadpoolctl limits would instead restore each other's "1" and leave BLAS at
     one thread for the rest of the process.) Each library's count is read and set
-    through its own functions, a few microseconds, so predictions can afford it.
+    through its own functions, under a microsecond, so predictions can afford it.
     """
     global _blas_users, _blas_restore
     with _blas_lock:

@@ -309,3 +309,37 @@ def test_fits_pick_threads_between_epochs(monkeypatch):
         warnings.simplefilter("ignore", ConvergenceWarning)
         MLPClassifier((8,), max_iter=3, random_state=0).fit(X[:100], y[:100])
     assert len(calls) == 3
+
+
+def test_blas_is_pinned_from_any_python_thread():
+    """threadpoolctl lets only one Python thread set a process-wide OpenBLAS and
+    ignores the others; a fit in a worker thread must still get one BLAS thread
+    after the main thread has set BLAS through threadpoolctl."""
+    import threading
+
+    from threadpoolctl import ThreadpoolController
+
+    libs = ThreadpoolController().select(user_api="blas").lib_controllers
+    if not libs:
+        pytest.skip("no BLAS found")
+    before = _blas_threads()
+    for lib in libs:  # the main thread takes threadpoolctl's control of OpenBLAS
+        lib.set_num_threads(2)
+    seen = {}
+
+    def fit_like():
+        with threads.single_threaded_blas():
+            seen["inside"] = _blas_threads()
+        seen["after"] = _blas_threads()
+
+    try:
+        worker = threading.Thread(target=fit_like)
+        worker.start()
+        worker.join()
+    finally:
+        for lib in libs:
+            lib.set_num_threads(max(before))
+            clear = getattr(type(lib), "clear_controlling_thread", None)
+            if clear is not None:
+                clear(force=True)
+    assert seen == {"inside": {1}, "after": {2}}
