@@ -3,8 +3,9 @@
 import numpy as np
 
 from skdeep._kernels import codes
+from skdeep._kernels.blas import PARALLEL_MACS
 from skdeep._kernels.inference import forward_rows
-from skdeep._kernels.structs import Objective
+from skdeep._kernels.structs import NetworkArrays, Objective
 
 
 def count_rows(rows, n_inputs: int) -> int:
@@ -29,6 +30,59 @@ _POOL_SIZE = 4
 _POOL_KEYS = 256
 
 _NO_OBJECTIVE = Objective(0, 0.0, False)
+
+#: Row kinds whose prediction kernels run no parallel loop (the dense rows' large
+#: products aside); any other kind counts as parallel.
+_SERIAL_KINDS = (codes.DENSE, codes.DROPOUT, codes.CORRUPTION, codes.SPARSITY,
+                 codes.GAUSSIAN, codes.BATCHNORM, codes.GLOBAL_POOL,
+                 codes.RESIDUAL_ADD)  # fmt: skip
+
+#: Predictions of fewer rows run on one Numba thread: the parallel loops split
+#: samples (or large products), and a parallel loop with nothing to share out
+#: would only wait for a second thread, milliseconds when the core is busy.
+PARALLEL_ROWS = 32
+
+
+def prediction_threads(network, n_rows: int, layers=slice(None)) -> int | None:
+    """The most Numba threads worth using to predict ``n_rows`` rows through
+    ``network``'s rows ``layers`` (:func:`~skdeep.utils.threads.kernel_threads`'s
+    ``max_threads``): 0 when its kernels run no parallel loop (no convolution,
+    pooling or recurrent row, and every dense product below the parallel size
+    of :mod:`skdeep._kernels.blas`), 1 below
+    :data:`PARALLEL_ROWS` rows, else None (the budget)."""
+    plan = _plan(network, layers)
+    rows = min(n_rows, plan[5])  # a chunk at most
+    if not plan[6] and rows * plan[7] < PARALLEL_MACS:
+        return 0
+    return 1 if n_rows < PARALLEL_ROWS else None
+
+
+#: ``(id(network), rows) -> (network, table, values, n_in, n_out, chunk,
+#: spatial, largest dense n_in * n_out)``.
+_plans: dict = {}
+
+
+def _plan(network, layers: slice) -> tuple:
+    """What a prediction through ``network``'s rows ``layers`` needs of the
+    network: its table and settings, input and output widths, chunk size, and
+    whether it has parallel loops (looked up once per network and run of
+    rows)."""
+    key = (id(network), layers.start, layers.stop, layers.step)
+    plan = _plans.get(key)
+    if plan is None or plan[0] is not network:
+        table, values, _ = network._run(layers)
+        n_in = int(table[0, codes.COL_N_IN])
+        n_out = int(table[-1, codes.COL_N_OUT])
+        kinds = table[:, codes.COL_KIND]
+        dense = kinds == codes.DENSE
+        widest = table[dense, codes.COL_N_IN] * table[dense, codes.COL_N_OUT]
+        plan = (network, table, values, n_in, n_out, network.predict_capacity(layers),
+                not np.isin(kinds, _SERIAL_KINDS).all(),
+                int(widest.max()) if widest.size else 0)  # fmt: skip
+        if len(_plans) >= _POOL_KEYS:
+            _plans.clear()
+        _plans[key] = plan
+    return plan
 
 
 def _take_buffers(network, layers: slice, capacity: int, dtype):
@@ -76,20 +130,19 @@ def network_output(network, params, state, rows, order=None, *, layers=slice(Non
     its own (small ones are reused by later calls, :data:`POOLED_ROWS`), so
     concurrent calls on one model are safe.
     """
-    table = network.table[layers]
+    _, table, values, n_in, n_out, chunk, _, _ = _plan(network, layers)
     if order is None:
-        order = np.arange(count_rows(rows, int(table[0, codes.COL_N_IN])))
+        order = np.arange(count_rows(rows, n_in))
     n = order.shape[0]
     dtype = params.dtype
-    out = np.empty((n if outputs else 0, int(table[-1, codes.COL_N_OUT])), dtype)
+    out = np.empty((n if outputs else 0, n_out), dtype)
     losses = np.empty(n if objective is not None else 0, dtype=np.float64)
     if n:
-        capacity = min(network.predict_capacity(layers), n)
-        key, work, families = _take_buffers(network, layers, capacity, dtype)
+        key, work, families = _take_buffers(network, layers, min(chunk, n), dtype)
         forward_rows(
             rows,
             order.astype(np.int64, copy=False),
-            network.arrays(params, state, layers),
+            NetworkArrays(table, values, params, state),
             objective if objective is not None else _NO_OBJECTIVE,
             out.reshape(-1),
             losses,

@@ -90,6 +90,14 @@ def single_threaded_blas():
     one thread for the rest of the process.) Each library's count is read and set
     through its own functions, under a microsecond, so predictions can afford it.
     """
+    _blas_acquire()
+    try:
+        yield
+    finally:
+        _blas_release()
+
+
+def _blas_acquire() -> None:
     global _blas_users, _blas_restore
     with _blas_lock:
         if _blas_users == 0:
@@ -101,15 +109,16 @@ def single_threaded_blas():
                     restore.append((lib, count))
             _blas_restore = tuple(restore)
         _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                for lib, count in _blas_restore:
-                    lib.set_num_threads(count)
-                _blas_restore = ()
+
+
+def _blas_release() -> None:
+    global _blas_users, _blas_restore
+    with _blas_lock:
+        _blas_users -= 1
+        if _blas_users == 0:
+            for lib, count in _blas_restore:
+                lib.set_num_threads(count)
+            _blas_restore = ()
 
 
 def _env_threads(name: str) -> int | None:
@@ -201,8 +210,9 @@ _FREE_CORE = 0.7
 _MIN_INTERVAL = 0.05
 
 
+@lru_cache(maxsize=1)
 def _usable_cpus() -> tuple:
-    """The CPUs this process may run on."""
+    """The CPUs this process may run on (as the process started)."""
     if hasattr(os, "sched_getaffinity"):
         return tuple(sorted(os.sched_getaffinity(0)))
     return tuple(range(os.cpu_count() or 1))
@@ -292,36 +302,56 @@ def usable_threads(budget: int, others_busy: float | None) -> int:
 _local = threading.local()
 
 
-@contextmanager
-def kernel_threads(load_aware: bool = True):
+class kernel_threads:  # used as a function: with kernel_threads():
     """Run the kernels of a fit (or a prediction) within the thread budget.
 
     Inside the block BLAS runs on one thread and Numba's parallel loops on
-    :func:`thread_budget` threads, fewer when other processes keep cores busy
-    (``load_aware`` and :data:`LOAD_AWARE`; a small prediction passes False, as
-    it runs no parallel loop worth the check); :func:`adapt_threads` measures
-    again between epochs. The calling thread's Numba setting is restored on
-    exit. Numba's setting is per thread, so concurrent fits in other threads are
-    not affected.
+    :func:`thread_budget` threads (at most ``max_threads``: a prediction of a few
+    rows has nothing to share out; 0 when the kernels run no parallel loop at
+    all, which leaves Numba's setting alone), fewer when other processes keep
+    cores busy (``load_aware`` and :data:`LOAD_AWARE`); :func:`adapt_threads`
+    measures again between epochs. The calling thread's Numba setting is
+    restored on exit. Numba's setting is per thread, so concurrent fits in other
+    threads are not affected. (A class rather than a generator: entering and
+    leaving cost a few microseconds, which a one-row prediction notices.)
     """
-    previous = numba.get_num_threads()
-    budget = thread_budget(previous)
-    threads = budget
-    aware = load_aware and LOAD_AWARE and budget > 1
-    if aware:
-        threads = usable_threads(budget, _running_elsewhere())
-    if threads != previous:
-        numba.set_num_threads(threads)
-    outer = getattr(_local, "governor", None)
-    # [budget, monitor]: the monitor starts at the first adapt_threads() call.
-    _local.governor = [budget, None] if aware else None
-    try:
-        with single_threaded_blas():
-            yield
-    finally:
-        _local.governor = outer
-        if numba.get_num_threads() != previous:
-            numba.set_num_threads(previous)
+
+    __slots__ = ("_changed", "_load_aware", "_max_threads", "_outer", "_previous")
+
+    def __init__(self, load_aware: bool = True, max_threads: int | None = None):
+        self._load_aware = load_aware
+        self._max_threads = max_threads
+
+    def __enter__(self):
+        if self._max_threads == 0:  # no parallel loop: only BLAS matters
+            self._changed = False
+            self._outer = getattr(_local, "governor", None)
+            _local.governor = None
+            _blas_acquire()
+            return self
+        previous = numba.get_num_threads()
+        budget = thread_budget(previous)
+        if self._max_threads is not None:
+            budget = max(1, min(budget, self._max_threads))
+        threads = budget
+        aware = self._load_aware and LOAD_AWARE and budget > 1
+        if aware:
+            threads = usable_threads(budget, _running_elsewhere())
+        if threads != previous:
+            numba.set_num_threads(threads)
+        self._previous = previous
+        self._changed = threads != previous or aware
+        self._outer = getattr(_local, "governor", None)
+        # [budget, monitor]: the monitor starts at the first adapt_threads() call.
+        _local.governor = [budget, None] if aware else None
+        _blas_acquire()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _local.governor = self._outer
+        _blas_release()
+        if self._changed and numba.get_num_threads() != self._previous:
+            numba.set_num_threads(self._previous)
 
 
 def adapt_threads() -> None:

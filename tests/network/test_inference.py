@@ -71,3 +71,21 @@ def test_concurrent_small_predictions_never_share_buffers():
         ))  # fmt: skip
     for got, expected in zip(concurrent, serial, strict=True):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_prediction_threads_follow_the_parallel_loops():
+    from skdeep._kernels.blas import PARALLEL_MACS
+    from skdeep.network.inference import PARALLEL_ROWS, prediction_threads
+    from skdeep.network.specs import Conv2D, Flatten
+
+    small, _, _ = _network(np.float64)
+    assert prediction_threads(small, 1) == 0  # no parallel loop: leave Numba
+    assert prediction_threads(small, 10_000) == 0
+    wide = Network((2000,), (Dense(2000, "relu"), Dense(3)))
+    assert 2000 * 2000 < PARALLEL_MACS <= 2 * 2000 * 2000
+    assert prediction_threads(wide, 1) == 0
+    assert prediction_threads(wide, 2) == 1  # parallel products, few rows
+    assert prediction_threads(wide, PARALLEL_ROWS) is None
+    conv = Network((1, 6, 6), (Conv2D(2, 3, 3), Flatten(), Dense(2)))
+    assert prediction_threads(conv, 1) == 1
+    assert prediction_threads(conv, PARALLEL_ROWS) is None

@@ -343,3 +343,17 @@ def test_blas_is_pinned_from_any_python_thread():
             if clear is not None:
                 clear(force=True)
     assert seen == {"inside": {1}, "after": {2}}
+
+
+@needs_two_threads
+def test_kernel_threads_without_parallel_loops_leave_numba_alone(
+    monkeypatch, restore_numba_threads
+):
+    monkeypatch.setattr(threads, "_OMP_NUM_THREADS", 1)  # a budget of one
+    numba.set_num_threads(2)
+    with kernel_threads(max_threads=0):
+        assert numba.get_num_threads() == 2
+        assert _blas_threads() == {1}
+    with kernel_threads(max_threads=1):
+        assert numba.get_num_threads() == 1
+    assert numba.get_num_threads() == 2
