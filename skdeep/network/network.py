@@ -452,7 +452,8 @@ class Network:
                 view[...] = value
         return params
 
-    def init(self, random_state: np.random.RandomState, dtype, factor: float = 6.0):
+    def init(self, random_state: np.random.RandomState, dtype, factor: float = 6.0,
+             scheme: str = "glorot"):  # fmt: skip
         """scikit-learn's initialization, drawn in its order.
 
         Per layer with parameters, ``W`` then ``b`` are drawn from ``U(-r, r)``
@@ -460,12 +461,16 @@ class Network:
         ``factor = 2`` for a logistic hidden activation and 6 otherwise (for a
         convolution ``fan_in = C_in kh kw`` and ``fan_out = C_out kh kw``).
         Identical draws to scikit-learn's MLP for the same ``random_state``.
-        A layer may choose its own bound (:meth:`LayerSpec.init_bound`; a
-        recurrent layer uses PyTorch's ``1 / sqrt(units)``).
+        ``scheme='pytorch'`` draws in the same order from PyTorch's bound
+        ``r = 1 / sqrt(fan_in)`` instead (``factor`` is then unused). A layer
+        may choose its own bound (:meth:`LayerSpec.init_bound`; a recurrent
+        layer uses PyTorch's ``1 / sqrt(units)`` in both schemes).
         """
+        if scheme not in ("glorot", "pytorch"):
+            raise ValueError(f"scheme must be 'glorot' or 'pytorch', got {scheme!r}.")
         coefs, intercepts = [], []
         for layer in self.parametric_layers:
-            bound = layer.spec.init_bound(layer.input_shape, factor)
+            bound = layer.spec.init_bound(layer.input_shape, factor, scheme)
             coefs.append(random_state.uniform(-bound, bound, layer.weight_shape))
             intercepts.append(random_state.uniform(-bound, bound, layer.n_biases))
         params = self.pack(coefs, intercepts, dtype)

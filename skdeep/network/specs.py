@@ -60,10 +60,17 @@ class LayerSpec:
         """``(fan_in, fan_out)`` of the weights, for Glorot initialization."""
         return (0, 0)
 
-    def init_bound(self, shape: tuple, factor: float) -> float:
-        """The bound ``r`` of the initial weights and biases, ``U(-r, r)``:
-        Glorot's ``sqrt(factor / (fan_in + fan_out))`` (scikit-learn's)."""
+    def init_bound(self, shape: tuple, factor: float, scheme: str = "glorot") -> float:
+        """The bound ``r`` of the initial weights and biases, ``U(-r, r)``.
+
+        ``scheme='glorot'``: Glorot's ``sqrt(factor / (fan_in + fan_out))``
+        (scikit-learn's MLP). ``scheme='pytorch'``: ``1 / sqrt(fan_in)``, what
+        PyTorch's ``nn.Linear`` and ``nn.Conv2d`` draw (kaiming-uniform with
+        ``a = sqrt(5)``: ``gain sqrt(3 / fan_in)`` with ``gain = sqrt(1 / 3)``;
+        their biases ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))``)."""
         fan_in, fan_out = self.fans(shape)
+        if scheme == "pytorch":
+            return 1.0 / sqrt(fan_in)
         return sqrt(factor / (fan_in + fan_out))
 
     def float_slots(self, shape: tuple) -> int:
@@ -373,8 +380,8 @@ class Recurrent(LayerSpec):
         _, features = self._steps_features(shape)
         return (features + self.units, self.gate_units)
 
-    def init_bound(self, shape, factor):
-        return 1.0 / sqrt(self.units)
+    def init_bound(self, shape, factor, scheme="glorot"):
+        return 1.0 / sqrt(self.units)  # PyTorch's, whatever the scheme
 
     def float_slots(self, shape):
         steps, features = self._steps_features(shape)
