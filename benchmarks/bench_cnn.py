@@ -1,7 +1,7 @@
 """CNNClassifier against PyTorch on the CPU: same architecture, optimizer, batch
 size, epochs and number of threads.
 
-Two problems, each timed at 1 and 2 threads, skdeep and torch alternating in one
+Three problems, each timed at 1 and 2 threads, skdeep and torch alternating in one
 process (medians of ``--repeats`` fits after one warm-up fit each):
 
 * digits 1x8x8 (1,347 training images, stratified 25% holdout):
@@ -10,7 +10,11 @@ process (medians of ``--repeats`` fits after one warm-up fit each):
 * 28x28 digits: 20,000 images made from sklearn's digits (bilinear upsampling to
   28x28, then a random shift of -2..2 pixels per axis), 25% holdout, LeNet-like:
   conv(8, 5x5) -> relu -> pool 2 -> conv(16, 5x5) -> relu -> pool 2 -> dense 64
-  -> relu -> dense 10; adam 1e-3, batch 128, 5 epochs.
+  -> relu -> dense 10; adam 1e-3, batch 128, 5 epochs;
+* 3-channel 16x16: 8,000 colour images made from sklearn's digits (upsampled to
+  16x16, a random colour per image, shifted -1..1 pixel, noise), 25% holdout:
+  conv(16, 3x3, same) -> relu -> pool 2 -> conv(32, 3x3, same) -> relu -> pool 2
+  -> dense 10; adam 1e-3, batch 128, 5 epochs.
 
 Both libraries train in float32 with no weight decay and shuffle every epoch.
 Reported: seconds per fit, the ratio torch / skdeep (above 1: skdeep faster), test
@@ -19,14 +23,31 @@ forward + backward = 3x forward, the first layer's input gradient excluded)
 against numpy's float32 matrix-multiply GFLOP/s at the same thread count, and the
 peak memory of a skdeep fit in a fresh process for 5,000 and 20,000 images.
 
+skdeep's CNNs use ``weight_init=--weight-init`` (default ``'pytorch'``, the
+initialization torch uses too).
+
+Emulating an AVX2 CPU on this one: ``--emulate avx2`` reruns the benchmark in a
+child process with ``OPENBLAS_CORETYPE=Zen`` (scipy's OpenBLAS picks its AVX2
+kernels), ``NUMBA_CPU_NAME=znver2`` with an empty ``NUMBA_CPU_FEATURES`` (Numba
+compiles for Zen 2: AVX2, no AVX-512), a ``NUMBA_CACHE_DIR`` of its own, and for
+torch ``ATEN_CPU_CAPABILITY=avx2``, ``ONEDNN_MAX_CPU_ISA=AVX2`` (its convolutions)
+and ``MKL_ENABLE_INSTRUCTIONS=AVX2`` (its matrix products). This changes the
+instructions, not the machine: caches, memory and latencies stay this CPU's, so it
+is a proxy for an AVX2 CPU, not a measurement of one. Results go to
+``RESULTS_cnn_avx2.md``.
+
 torch is an optional dependency of this benchmark only (``pip install torch``).
 
-Usage: python benchmarks/bench_cnn.py [--repeats 3] [--threads 1 2] [--no-write]
+Usage: python benchmarks/bench_cnn.py [--repeats 3] [--threads 1 2]
+       [--problems NAME ...] [--weight-init {pytorch,glorot}] [--emulate avx2]
+       [--no-memory] [--no-write]
 """
 
 import argparse
 import os
+import subprocess
 import sys
+import tempfile
 import warnings
 
 import numpy as np
@@ -36,6 +57,18 @@ import _timing as tm
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "RESULTS_cnn.md")
+
+#: The environment of an emulated AVX2 CPU (see the module docstring).
+EMULATE = {
+    "avx2": {
+        "OPENBLAS_CORETYPE": "Zen",
+        "NUMBA_CPU_NAME": "znver2",
+        "NUMBA_CPU_FEATURES": "",
+        "ATEN_CPU_CAPABILITY": "avx2",
+        "ONEDNN_MAX_CPU_ISA": "AVX2",
+        "MKL_ENABLE_INSTRUCTIONS": "AVX2",
+    }
+}
 
 PROBLEMS = {
     "digits 1x8x8": dict(
@@ -48,6 +81,9 @@ PROBLEMS = {
         hidden=(64,),
         batch=128,
         epochs=5,
+    ),
+    "3x16x16 (16, 32)": dict(
+        filters=(16, 32), kernel_size=3, padding="same", hidden=(), batch=128, epochs=5
     ),
 }
 
@@ -80,6 +116,35 @@ def digits_28x28(n=20000, seed=0):
     return train_test_split(images, y[idx], test_size=0.25, random_state=0)
 
 
+def colour_16x16(n=8000, seed=0):
+    """``n`` 3x16x16 images: upsampled sklearn digits in a random colour per image,
+    shifted by -1..1 pixel, with a little noise."""
+    from scipy.ndimage import shift, zoom
+    from sklearn.datasets import load_digits
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_digits(return_X_y=True)
+    big = np.stack([zoom(img.reshape(8, 8) / 16.0, 2, order=1) for img in X])
+    rng = np.random.RandomState(seed)
+    idx = rng.randint(len(X), size=n)
+    moves = rng.randint(-1, 2, size=(n, 2))
+    grey = np.stack([shift(big[i], m, order=0) for i, m in zip(idx, moves)])
+    colour = rng.uniform(0.3, 1.0, size=(n, 3, 1, 1))
+    images = grey[:, None] * colour + 0.05 * rng.standard_normal((n, 3, 16, 16))
+    images = np.clip(images, 0, 1).astype(np.float32)
+    return train_test_split(images, y[idx], test_size=0.25, random_state=0)
+
+
+DATA = {
+    "digits 1x8x8": digits_8x8,
+    "28x28 LeNet-like": digits_28x28,
+    "3x16x16 (16, 32)": colour_16x16,
+}
+
+#: skdeep's weight_init in the fits (set by --weight-init).
+WEIGHT_INIT = {"value": "pytorch"}
+
+
 # -------------------------------------------------------------------- models
 def skdeep_fit(p, X, y, seed=0):
     from skdeep.estimators.cnn import CNNClassifier
@@ -90,6 +155,8 @@ def skdeep_fit(p, X, y, seed=0):
         max_iter=p["epochs"], alpha=0.0, tol=0.0, n_iter_no_change=10**6,
         random_state=seed,
     )  # fmt: skip
+    if "weight_init" in clf.get_params():
+        clf.set_params(weight_init=WEIGHT_INIT["value"])
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         return clf.fit(X, y)
@@ -193,20 +260,39 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--problems", nargs="+", default=list(PROBLEMS))
+    parser.add_argument("--weight-init", default="pytorch")
+    parser.add_argument("--emulate", choices=sorted(EMULATE))
+    parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    WEIGHT_INIT["value"] = args.weight_init
+    if args.emulate:  # the same benchmark in a child process, emulating
+        cache = os.path.join(tempfile.gettempdir(), f"skdeep-bench-{args.emulate}")
+        env = tm.child_env(**EMULATE[args.emulate], NUMBA_CACHE_DIR=cache,
+                           SKDEEP_BENCH_EMULATED=args.emulate)  # fmt: skip
+        argv = [a for a in sys.argv[1:] if not a.startswith("--emulate")]
+        if args.emulate in argv:
+            argv.remove(args.emulate)
+        child = subprocess.run([sys.executable, __file__, *argv], env=env)
+        sys.exit(child.returncode)
+    emulated = os.environ.get("SKDEEP_BENCH_EMULATED")
 
     import numba
     import torch
 
-    data = {"digits 1x8x8": digits_8x8(), "28x28 LeNet-like": digits_28x28()}
+    print("torch CPU capability:", torch.backends.cpu.get_cpu_capability(),
+          "| numba CPU:", numba.config.CPU_NAME or "host",
+          "| BLAS:", tm.blas_threads(), flush=True)  # fmt: skip
+    data = {name: DATA[name]() for name in args.problems}
     rows = []
     for threads in args.threads:
         tm.pin_threads(1)  # BLAS: skdeep pins it to 1 inside fit anyway
         numba.set_num_threads(threads)
         torch.set_num_threads(threads)
         numpy_gflops = _numpy_gflops(threads)
-        for name, p in PROBLEMS.items():
+        for name in args.problems:
+            p = PROBLEMS[name]
             X_train, X_test, y_train, y_test = data[name]
             fitted = {}
 
@@ -234,13 +320,25 @@ def main() -> None:
                 )
             )  # fmt: skip
             print(rows[-1], flush=True)
-    memory = {n: fit_memory(n, max(args.threads)) for n in (5000, 20000)}
+    memory = (
+        {} if args.no_memory
+        else {n: fit_memory(n, max(args.threads)) for n in (5000, 20000)}
+    )  # fmt: skip
     body = _report(rows, memory)
+    if emulated:
+        body = (
+            f"Emulated {emulated} CPU (a proxy on this CPU, not a measurement of "
+            f"one): "
+            + ", ".join(f"{k}={v!r}" for k, v in EMULATE[emulated].items())
+            + f"; torch CPU capability {torch.backends.cpu.get_cpu_capability()}.\n\n"
+            + body
+        )
     print(body)
     if not args.no_write:
         command = "python benchmarks/bench_cnn.py " + " ".join(sys.argv[1:])
+        path = RESULTS if not emulated else RESULTS.replace(".md", f"_{emulated}.md")
         tm.write_results(
-            RESULTS, "CNNClassifier vs PyTorch (CPU)", command.strip(), tm.machine(),
+            path, "CNNClassifier vs PyTorch (CPU)", command.strip(), tm.machine(),
             body,
         )  # fmt: skip
 
@@ -270,6 +368,8 @@ def _report(rows, memory) -> str:
             f"**{r['ratio']:.2f}x** | {r['sk_acc']:.4f} | {r['to_acc']:.4f} | "
             f"{r['sk_gflops']:.1f} | {r['to_gflops']:.1f} | {r['numpy_gflops']:.0f} |"
         )
+    if not memory:
+        return "\n".join(lines)
     lines += [
         "",
         "Peak memory added by one skdeep fit (LeNet-like, 1 epoch, float32, fresh "
