@@ -24,6 +24,8 @@ from skdeep._kernels.rng import new_rng_state
 from skdeep._kernels.sampling import fill_normal
 from skdeep._kernels.structs import Objective
 from skdeep.estimators._base import FitData
+from skdeep.estimators._fitted import fitted_attribute, model_dtype
+from skdeep.estimators._fitting import on_published_model
 from skdeep.network.inference import network_output
 from skdeep.network.inputs import kernel_rows
 from skdeep.network.network import Network
@@ -132,8 +134,8 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             dtype=(np.float64, np.float32),
             reset=first,
         )
-        if not first and X.dtype != self._params.dtype:
-            X = X.astype(self._params.dtype)
+        if not first and X.dtype != model_dtype(self):
+            X = X.astype(model_dtype(self))
             # float64 values beyond float32's range become inf when cast.
             assert_all_finite(X, input_name="X")
         loss = self._resolve_loss(X) if first else self.reconstruction_loss_
@@ -185,20 +187,57 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         noise is the identity at prediction, so the prediction runs start after
         it."""
         network, params, state = self._fitted_model()
+        first, encoder_rows, decoder_start = self._halves(network)
+        return (network, params, state, slice(first, None),
+                slice(first, encoder_rows), slice(decoder_start, None))  # fmt: skip
+
+    def _halves(self, network) -> tuple:
+        """``(first, encoder_rows, decoder_start)``: the first table row that
+        predicts (after the input noise), the end of the encoder's rows and the
+        first row of the decoder (after the code layers)."""
         n_specs = self._encoder_specs
-        if not (isinstance(n_specs, int) and 0 < n_specs < len(network.specs)):
-            raise ValueError(
-                "The fitted encoder size (_encoder_specs) does not match the fitted "
-                "network; fit the model again."
-            )
         kinds = network.table[:, codes.COL_KIND]
         first = int(kinds[0] == codes.CORRUPTION)
         encoder_rows = network.rows_before(n_specs)
         decoder_start = encoder_rows
-        while kinds[decoder_start] in (codes.SPARSITY, codes.GAUSSIAN):
+        while decoder_start < len(kinds) and kinds[decoder_start] in (
+            codes.SPARSITY,
+            codes.GAUSSIAN,
+        ):
             decoder_start += 1  # the code layers belong to neither half
-        return (network, params, state, slice(first, None),
-                slice(first, encoder_rows), slice(decoder_start, None))  # fmt: skip
+        return first, encoder_rows, decoder_start
+
+    def _check_fitted_attributes(self, network) -> None:
+        """The encoder's end (``_encoder_specs``) and the code width
+        (``_n_features_out``) fit the network, a mirror of weighted layers around
+        its code; ``reconstruction_loss_`` is a known loss."""
+        super()._check_fitted_attributes(network)
+        n_specs = fitted_attribute(self, "_encoder_specs")
+        n_codes = fitted_attribute(self, "_n_features_out")
+        fits = isinstance(n_specs, Integral) and 0 < n_specs < len(network.specs)
+        if fits:
+            weighted = [layer.n_weights > 0 for layer in network.layers]
+            _, encoder_rows, decoder_start = self._halves(network)
+            fits = (
+                weighted[n_specs - 1]  # the encoder ends with its code layer
+                and sum(weighted[:n_specs]) == sum(weighted[n_specs:])
+                and encoder_rows > 0
+                and decoder_start < len(network.rows)
+                and isinstance(n_codes, Integral)
+                and network.table[decoder_start, codes.COL_N_IN] == n_codes
+            )
+        if not fits:
+            raise ValueError(
+                f"The fitted encoder (_encoder_specs={n_specs!r}, "
+                f"_n_features_out={n_codes!r}) does not match the fitted network; "
+                "fit the model again."
+            )
+        loss = fitted_attribute(self, "reconstruction_loss_")
+        if loss not in codes.RECONSTRUCTION_LOSS_CODES:
+            raise ValueError(
+                f"reconstruction_loss_ is {loss!r}, not one of "
+                f"{sorted(codes.RECONSTRUCTION_LOSS_CODES)}; fit the model again."
+            )
 
     def _validated(self, X, network, dtype):
         check_is_fitted(self)
@@ -211,6 +250,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         )
         return self._check_inference_input(_writeable(X), network, dtype)
 
+    @on_published_model
     def transform(self, X):
         """Encode ``X``: the codes (for the variational autoencoder, the posterior
         mean), without noise or sampling.
@@ -232,6 +272,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                                       layers=encoder)  # fmt: skip
         return np.ascontiguousarray(stats[:, : self._n_features_out])
 
+    @on_published_model
     def inverse_transform(self, X):
         """Decode codes back to input space.
 
@@ -259,6 +300,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                                     layers=decoder)  # fmt: skip
         return out
 
+    @on_published_model
     def score_samples(self, X):
         """Per-sample negative reconstruction loss (higher is better).
 
@@ -287,6 +329,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
                                        outputs=False)  # fmt: skip
         return (-losses).astype(params.dtype)
 
+    @on_published_model
     def score(self, X, y=None) -> float:
         """Mean of :meth:`score_samples` over ``X``.
 
@@ -305,6 +348,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         return float(np.mean(self.score_samples(X)))
 
+    @on_published_model
     def _sample(self, n_samples, random_state):
         check_is_fitted(self)
         if isinstance(n_samples, bool) or not isinstance(
@@ -315,8 +359,9 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             )
         if n_samples < 1:
             raise ValueError(f"n_samples must be a positive integer, got {n_samples}.")
+        params = self._parts()[1]  # checks the fitted model first
         rng = new_rng_state(check_random_state(random_state))
-        Z = np.empty(int(n_samples) * self._n_features_out, dtype=self._params.dtype)
+        Z = np.empty(int(n_samples) * self._n_features_out, dtype=params.dtype)
         fill_normal(rng, Z, Z.shape[0])
         return self.inverse_transform(Z.reshape(int(n_samples), -1))
 

@@ -34,6 +34,16 @@ from sklearn.utils.validation import assert_all_finite, check_is_fitted
 
 from skdeep._kernels.rng import new_rng_state
 from skdeep._kernels.structs import Objective
+from skdeep.estimators._fitted import (
+    are_views,
+    check_n_features,
+    check_parameter_arrays,
+    check_params,
+    check_rng_state,
+    check_state,
+    fitted_network,
+    restored_views,
+)
 from skdeep.estimators._fitting import fitting, publish
 from skdeep.estimators._persistence import VersionedStateMixin
 from skdeep.network.inference import network_output
@@ -229,11 +239,15 @@ class BaseNetwork(
         validated X."""
         self._check_training_settings(incremental)
         first = self._first_pass(incremental)
+        if not first:
+            # What a continued fit starts from agrees with itself (as it must for
+            # prediction) before anything is read from it.
+            self._fitted_model()
         data = self._fit_data(X, y, sample_weight, incremental, first, classes)
         dtype = data.X.dtype
         network = self._build_network(data)
         if not first:
-            previous = network_from_data(self._network)
+            previous = fitted_network(self)
             if previous.parameter_layout() != network.parameter_layout():
                 raise ValueError(
                     "The architecture changed since the model was fitted (a layer "
@@ -255,7 +269,7 @@ class BaseNetwork(
                 None if self._optimizer is None
                 else OptimizerState.from_data(self._optimizer)
             )  # fmt: skip
-            rng_state = np.array(self._rng_state, dtype=np.uint64)
+            rng_state = check_rng_state(self)
         rows = kernel_rows(data.X, data.Y, data.sample_weight)
         objective = Objective(int(data.loss), float(self.alpha), self._reconstructs())
         lbfgs = self.solver == "lbfgs"
@@ -321,13 +335,7 @@ class BaseNetwork(
 
     def _updated_state(self, network, data, dtype) -> np.ndarray:
         """The fitted state vector of a continued fit."""
-        state = np.asarray(self._state, dtype=dtype)
-        if state.shape != (network.n_state,):
-            raise ValueError(
-                f"_state has shape {state.shape}, this network needs "
-                f"({network.n_state},)."
-            )
-        return state.copy()
+        return check_state(self, network, dtype).copy()
 
     def _stochastic_settings(self) -> StochasticSettings:
         return StochasticSettings(
@@ -359,13 +367,17 @@ class BaseNetwork(
         schedule's settings changed)."""
         schedule = self._schedule()
         size, n_steps = self._optimizer_layout(network)
+        if optimizer is None or optimizer.solver != self.solver:
+            return OptimizerState.create(self.solver, size, dtype, schedule, n_steps)
         if (
-            optimizer is None
-            or optimizer.solver != self.solver
-            or optimizer.state1.shape != (size,)
+            optimizer.state1.shape != (size,)
+            or optimizer.state2.shape != (size if self.solver == "adam" else 0,)
             or optimizer.step.shape != (n_steps,)
         ):
-            return OptimizerState.create(self.solver, size, dtype, schedule, n_steps)
+            raise ValueError(
+                "The fitted optimizer state (_optimizer) does not match the fitted "
+                "network; fit the model again without warm_start."
+            )
         optimizer.state1 = optimizer.state1.astype(dtype, copy=False)
         optimizer.state2 = optimizer.state2.astype(dtype, copy=False)
         if not optimizer.schedule.same_settings(schedule):
@@ -463,36 +475,11 @@ class BaseNetwork(
         """The parameter vector the fitted ``coefs_``/``intercepts_`` describe,
         checked against ``network``: a ValueError names the attribute whose shape
         or dtype does not fit, before any kernel runs."""
-        params = getattr(self, "_params", None)
-        if (
-            not isinstance(params, np.ndarray)
-            or params.dtype
-            not in (
-                np.float32,
-                np.float64,
-            )
-            or params.shape != (self._parameter_size(network),)
-        ):
-            raise ValueError(
-                "The fitted parameters (_params) do not match the fitted network; "
-                "fit the model again."
-            )
+        params = check_params(self, self._parameter_size(network))
+        check_parameter_arrays(self, ("coefs_", "intercepts_"), params.dtype)
         n_net = network.n_params
         coefs, intercepts = self.coefs_, self.intercepts_
-        views = (
-            all(
-                isinstance(a, np.ndarray) and a.base is params
-                for a in (*coefs, *intercepts)
-            )
-            and len(coefs) + len(intercepts) == len(network.parametric_layers) * 2
-        )
-        if views:
-            expected = network.views(params[:n_net])
-            views = all(
-                a.shape == b.shape
-                and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-                for a, b in zip((*coefs, *intercepts), (*expected[0], *expected[1]))
-            )
+        views = are_views(coefs, intercepts, network.views(params[:n_net]))
         dtype = params.dtype if dtype is None else np.dtype(dtype)
         if views:
             return params if params.dtype == dtype else params.astype(dtype)
@@ -505,17 +492,17 @@ class BaseNetwork(
         """``(network, params, state)`` of the fitted model, checked against each
         other (shapes and dtypes) before any kernel reads them."""
         check_is_fitted(self)
-        network = network_from_data(self._network)
+        network = fitted_network(self)
         params = self._packed_params(network)
-        fitted_state = getattr(self, "_state", None)
-        if not isinstance(fitted_state, np.ndarray) or fitted_state.shape != (
-            network.n_state,
-        ):
-            raise ValueError(
-                "The fitted state (_state) does not match the fitted network; fit "
-                "the model again."
-            )
-        return network, params, fitted_state.astype(params.dtype, copy=False)
+        fitted_state = check_state(self, network, params.dtype)
+        check_n_features(self, network)
+        self._check_fitted_attributes(network)
+        return network, params, fitted_state
+
+    def _check_fitted_attributes(self, network) -> None:
+        """Check the task's and the architecture's own fitted attributes against
+        ``network`` (ValueError naming the attribute); hooks extend it through
+        ``super()``."""
 
     def _check_inference_input(self, X, network, dtype):
         """Cast a validated ``X`` to the model's dtype and check its width against
@@ -544,19 +531,26 @@ class BaseNetwork(
         super().__setstate__(state)
         params = state.get("_params")
         if isinstance(params, np.ndarray) and "_network" in state:
-            # Pickling copies views apart; make coefs_/intercepts_ views again.
+            # Pickling (and copying) copies views apart: make coefs_/intercepts_
+            # views again where they hold the parameters' values.
             try:
                 network = network_from_data(state["_network"])
+                size = self._parameter_size(network)
             except (TypeError, ValueError, KeyError):
                 return
-            if params.shape == (self._parameter_size(network),):
-                self.coefs_, self.intercepts_ = network.views(
-                    params[: network.n_params]
-                )
+            if params.shape == (size,):
                 self._restore_views(network, params)
 
     def _restore_views(self, network, params) -> None:
-        """Make further fitted views into ``params`` after unpickling."""
+        """After unpickling, make the fitted weight attributes views into
+        ``params`` again, unless they were replaced by other values."""
+        views = restored_views(
+            getattr(self, "coefs_", None),
+            getattr(self, "intercepts_", None),
+            network.views(params[: network.n_params]),
+        )
+        if views is not None:
+            self.coefs_, self.intercepts_ = views
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -8,9 +8,16 @@ change size. A failed fit publishes nothing. Fitting one estimator object from t
 threads at once is refused with a ``RuntimeError``; the record of which estimators
 are fitting lives here, not on the estimators, so nothing of it is pickled or
 copied.
+
+Inference methods read several attributes (the network, the parameters, the
+classes); :func:`on_published_model` runs them on a :func:`snapshot` of the
+attribute dictionary taken in one step when they are called, so a model published
+by another thread between two of those reads is never mixed with the one before
+it.
 """
 
 import copy
+import functools
 import threading
 import weakref
 from contextlib import contextmanager
@@ -55,3 +62,26 @@ def publish(estimator, fitted) -> None:
     in_flight = {k: v for k, v in vars(estimator).items() if k in CALLBACK_KEYS}
     state = {k: v for k, v in vars(fitted).items() if k not in CALLBACK_KEYS}
     estimator.__dict__ = {**state, **in_flight}
+
+
+def snapshot(estimator):
+    """A shallow copy of ``estimator`` holding its attributes as they are now.
+
+    The attribute dictionary is copied in one step (a C-level copy during which
+    no other thread runs), and :func:`publish` replaces it as a whole, so the copy
+    holds one published model, whole.
+    """
+    model = object.__new__(type(estimator))
+    model.__dict__ = estimator.__dict__.copy()
+    return model
+
+
+def on_published_model(method):
+    """Decorate an inference method to run on the :func:`snapshot` of its
+    estimator taken when it is called (see the module docstring)."""
+
+    @functools.wraps(method)
+    def on_snapshot(self, *args, **kwargs):
+        return method(snapshot(self), *args, **kwargs)
+
+    return on_snapshot

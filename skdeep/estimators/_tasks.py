@@ -19,6 +19,8 @@ from sklearn.utils.validation import assert_all_finite, column_or_1d
 
 from skdeep._kernels import codes
 from skdeep.estimators._base import STOCHASTIC_SOLVERS, FitData
+from skdeep.estimators._fitted import fitted_attribute, model_dtype
+from skdeep.estimators._fitting import on_published_model
 from skdeep.utils._compat import _check_sample_weight, validate_data
 
 
@@ -51,10 +53,10 @@ class _SupervisedTask:
             dtype=(np.float64, np.float32),
             reset=first,
         )
-        if not first and X.dtype != self._params.dtype:
+        if not first and X.dtype != model_dtype(self):
             # A fitted model keeps its dtype: continuing a float32 model on float64
             # X trains in float32 (float64 values beyond its range are refused).
-            X = X.astype(self._params.dtype)
+            X = X.astype(model_dtype(self))
             assert_all_finite(X, input_name="X")
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
@@ -152,6 +154,31 @@ class ClassifierTask(_SupervisedTask, ClassifierMixin):
             )
         return weights if sample_weight is None else sample_weight * weights
 
+    def _check_fitted_attributes(self, network) -> None:
+        """``classes_`` and the label binarizer agree with each other and with the
+        network's outputs (one per class; one for two classes)."""
+        super()._check_fitted_attributes(network)
+        classes = fitted_attribute(self, "classes_")
+        binarizer = fitted_attribute(self, "_label_binarizer")
+        known = getattr(binarizer, "classes_", None)
+        if not (
+            isinstance(classes, np.ndarray)
+            and isinstance(known, np.ndarray)
+            and classes.shape == known.shape
+            and np.array_equal(classes, known)
+        ):
+            raise ValueError(
+                "classes_ does not match the classes the model was fitted on "
+                "(_label_binarizer.classes_); fit the model again to change them."
+            )
+        binary = getattr(binarizer, "y_type_", None) == "binary"
+        expected = 1 if binary else len(classes)
+        if network.n_outputs != expected:
+            raise ValueError(
+                f"classes_ has {len(classes)} classes, but the fitted network has "
+                f"{network.n_outputs} outputs; fit the model again."
+            )
+
     def _out_activation(self, Y) -> str:
         if self._label_binarizer.y_type_ == "multiclass":
             return "softmax"
@@ -178,6 +205,7 @@ class ClassifierTask(_SupervisedTask, ClassifierMixin):
             y_true, self._output_to_prediction(outputs), sample_weight=weights
         )
 
+    @on_published_model
     def predict(self, X) -> np.ndarray:
         """Predict the class of each sample.
 
@@ -193,6 +221,7 @@ class ClassifierTask(_SupervisedTask, ClassifierMixin):
         """
         return self._output_to_prediction(self._network_output(self._inference_rows(X)))
 
+    @on_published_model
     def predict_proba(self, X) -> np.ndarray:
         """Probability estimates.
 
@@ -212,6 +241,7 @@ class ClassifierTask(_SupervisedTask, ClassifierMixin):
             return np.vstack([1 - p, p]).T
         return P
 
+    @on_published_model
     def predict_log_proba(self, X) -> np.ndarray:
         """Log of the probability estimates.
 
@@ -263,6 +293,7 @@ class RegressorTask(_SupervisedTask, RegressorMixin):
             sample_weight=weights,
         )
 
+    @on_published_model
     def predict(self, X) -> np.ndarray:
         """Predict the target of each sample.
 

@@ -16,6 +16,13 @@ import scipy.sparse as sp
 from skdeep.estimators._autoencoder import AUTOENCODER_CONSTRAINTS, AutoencoderTask
 from skdeep.estimators._autoencoder_docs import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 from skdeep.estimators._base import STOCHASTIC_SOLVERS, BaseNetwork
+from skdeep.estimators._fitted import (
+    are_views,
+    check_parameter_arrays,
+    fitted_network,
+    restored_views,
+)
+from skdeep.estimators._fitting import on_published_model
 from skdeep.network.network import Network
 from skdeep.network.specs import (
     Corruption,
@@ -309,6 +316,7 @@ class VariationalAutoencoder(AutoencoderTask, BaseNetwork):
         low, high = self._data_range(X)
         return "binary_crossentropy" if low >= 0 and high <= 1 else "squared_error"
 
+    @on_published_model
     def score_samples(self, X):
         """Per-sample evidence lower bound, computed without sampling.
 
@@ -434,9 +442,7 @@ class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
         return Network((c,), (*specs, Dense(1, "logistic")))
 
     def _fitted_critic(self) -> Network:
-        from skdeep.estimators._base import network_from_data
-
-        return network_from_data(self._critic_network)
+        return fitted_network(self, "_critic_network")
 
     def _draws_random(self, network) -> bool:
         return True  # the prior draws
@@ -452,6 +458,21 @@ class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
         # [autoencoder | discriminator | autoencoder (the generator step)], one
         # counter per step.
         return self._parameter_size(network) + network.n_params, 3
+
+    def _packed_params(self, network, dtype=None) -> np.ndarray:
+        """The parameter vector ``[autoencoder | discriminator]`` that the fitted
+        attributes describe, the discriminator's (``discriminator_coefs_``,
+        ``discriminator_intercepts_``) checked and packed like ``coefs_``."""
+        packed = super()._packed_params(network, dtype)
+        names = ("discriminator_coefs_", "discriminator_intercepts_")
+        check_parameter_arrays(self, names, self._params.dtype)
+        critic, n_net = self._fitted_critic(), network.n_params
+        coefs, intercepts = self.discriminator_coefs_, self.discriminator_intercepts_
+        if not are_views(coefs, intercepts, critic.views(self._params[n_net:])):
+            if packed is self._params:
+                packed = packed.copy()
+            packed[n_net:] = critic.pack(coefs, intercepts, packed.dtype, names)
+        return packed
 
     def _init_parameters(self, network, random_state, dtype):
         factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
@@ -481,9 +502,14 @@ class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
         self.adversarial_loss_curve_ = (list(previous) if continued else []) + new
 
     def _restore_views(self, network, params) -> None:
-        self.discriminator_coefs_, self.discriminator_intercepts_ = (
-            self._fitted_critic().views(params[network.n_params :])
+        super()._restore_views(network, params)
+        views = restored_views(
+            getattr(self, "discriminator_coefs_", None),
+            getattr(self, "discriminator_intercepts_", None),
+            self._fitted_critic().views(params[network.n_params :]),
         )
+        if views is not None:
+            self.discriminator_coefs_, self.discriminator_intercepts_ = views
 
     def sample(self, n_samples: int = 1, random_state=None) -> np.ndarray:
         """Generate rows by decoding draws of the prior ``N(0, I)``.

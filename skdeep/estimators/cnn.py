@@ -11,6 +11,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from skdeep.estimators._base import BaseNetwork
 from skdeep.estimators._cnn_docs import CNN_ATTRIBUTES, CNN_PARAMETERS, INPUT_RULES
+from skdeep.estimators._fitted import fitted_attribute
 from skdeep.estimators._mlp_docs import (
     CLASS_WEIGHT_PARAMETER,
     CLASSES_ATTRIBUTE,
@@ -106,6 +107,17 @@ class ConvArchitecture:
             raise ValueError(
                 f"X holds images of shape {image_shape}, but {type(self).__name__} "
                 f"was fitted on images of shape {self.input_shape_} (C, H, W)."
+            )
+
+    def _check_fitted_attributes(self, network) -> None:
+        """``input_shape_`` is the fitted network's input shape."""
+        super()._check_fitted_attributes(network)
+        shape = fitted_attribute(self, "input_shape_")
+        if not isinstance(shape, tuple) or shape != tuple(network.input_shape):
+            raise ValueError(
+                f"input_shape_ is {shape!r}, but the fitted network reads images of "
+                f"shape {tuple(network.input_shape)} (C, H, W); fit the model again "
+                "to change it."
             )
 
     def _resolve_input_shape(self, n_features, image_shape, first) -> tuple:
