@@ -7,7 +7,8 @@ A kernel's dispatcher asks its cache for an overload before compiling
 
 - **Keyed on the sources.** An entry is keyed, as in Numba, on the signature, the
   CPU (target triple and features) and digests of the function's bytecode and
-  closure, and stamped with Numba's and llvmlite's versions, the kernel sources
+  closure, plus whether it checks its indices (``SKDEEP_BOUNDSCHECK``, see
+  ``_jit``), and stamped with Numba's and llvmlite's versions, the kernel sources
   (``_sources.sources_key``: skdeep's version and every file under
   ``_kernels/``) and the function's own file. Only an entry with the same key and
   stamp is loaded: an edit anywhere in the kernels, or an upgrade, recompiles
@@ -63,8 +64,9 @@ _warned = set()
 class KernelCache(_Cache):
     """The disk cache of the kernel ``py_func``, defined in ``source_file``."""
 
-    def __init__(self, py_func, source_file: str):
+    def __init__(self, py_func, source_file: str, boundscheck: bool = False):
         self._py_func = py_func
+        self._boundscheck = bool(boundscheck)
         self._source_file = source_file
         self._source_dir = os.path.dirname(os.path.abspath(source_file))
         module = os.path.splitext(os.path.basename(source_file))[0]
@@ -162,12 +164,13 @@ class KernelCache(_Cache):
         return True
 
     def _key(self, sig, codegen) -> tuple:
-        """Numba's key of an entry: signature, CPU, bytecode and closure."""
+        """Numba's key of an entry (signature, CPU, bytecode and closure) and
+        whether the code checks its indices."""
         code = self._py_func.__code__.co_code
         cells = self._py_func.__closure__
         closure = dumps(tuple(cell.cell_contents for cell in cells)) if cells else b""
         digests = tuple(hashlib.sha256(data).hexdigest() for data in (code, closure))
-        return (sig, codegen.magic_tuple(), digests)
+        return (sig, codegen.magic_tuple(), digests, self._boundscheck)
 
     def _file_name(self, key: tuple) -> str:
         digest = hashlib.sha256(repr(key).encode()).hexdigest()[:16]

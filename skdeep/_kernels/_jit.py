@@ -18,6 +18,16 @@ they are used with the Numba versions they were tested with only
 (``enable_caching()``), keyed on each kernel's own file only, with a per-user
 ``NUMBA_CACHE_DIR`` when Numba finds no writable directory; so does a function
 without a source file (defined in a notebook or a zip archive).
+
+Bounds checking: with the environment variable ``SKDEEP_BOUNDSCHECK=1`` (read when
+skdeep is imported), every kernel is compiled with Numba's ``boundscheck=True``,
+so an index outside an array raises ``IndexError`` instead of reading or writing
+memory that belongs to something else. It is meant for tests and CI (checked
+kernels are slower); CI runs the tests of the kernels that index with
+data-dependent integers this way. The switch (or Numba's own
+``NUMBA_BOUNDSCHECK``) is part of every cache entry's key, so checked and
+unchecked machine code never stand in for each other; with Numba's own cache
+(other Numba versions), checked kernels are not cached at all.
 """
 
 import functools
@@ -43,6 +53,17 @@ _KERNEL_CACHE = tuple(int(part) for part in numba.__version__.split(".")[:2]) in
     KERNEL_CACHE_NUMBA
 )
 
+#: Whether every kernel is compiled with bounds checking (``SKDEEP_BOUNDSCHECK``).
+BOUNDSCHECK = os.environ.get("SKDEEP_BOUNDSCHECK", "").strip() not in ("", "0")
+
+
+def bounds_checked(options: dict) -> bool:
+    """Whether a kernel compiled with ``options`` checks its indices: Numba's
+    ``NUMBA_BOUNDSCHECK``, when set, overrides the option."""
+    if numba.config.BOUNDSCHECK is not None:
+        return bool(numba.config.BOUNDSCHECK)
+    return bool(options.get("boundscheck", False))
+
 
 def jit(constant_args=False, **options):
     """``numba.njit(**options)`` with skdeep's disk cache (see the module
@@ -55,15 +76,19 @@ def jit(constant_args=False, **options):
     loops) gets one variant per constant.
     """
 
+    if BOUNDSCHECK:
+        options = {**options, "boundscheck": True}
+
     def decorate(func):
         dispatcher = njit(**options)(func)
         if not constant_args:
             type_calls_by_value_type(dispatcher)
         source_file = inspect.getfile(func)
+        checked = bounds_checked(options)
         if _KERNEL_CACHE and os.path.isfile(source_file):
-            dispatcher._cache = KernelCache(dispatcher.py_func, source_file)
+            dispatcher._cache = KernelCache(dispatcher.py_func, source_file, checked)
             dispatcher.compile = _one_compile_at_a_time(dispatcher.compile)
-        else:
+        elif not checked:  # Numba's cache does not key on bounds checking
             _enable_numba_caching(dispatcher)
         return dispatcher
 
