@@ -63,3 +63,30 @@ def dropout_rates(dropout, n_hidden: int, solver: str) -> list[float]:
             "random, which breaks the line search); use a stochastic solver."
         )
     return rates
+
+
+def check_sparse_structure(X) -> None:
+    """Refuse a sparse ``X`` whose index arrays do not describe a matrix of its
+    shape (a column index beyond ``n_features`` or negative, a decreasing
+    ``indptr``): converting or gathering its rows would read and write outside
+    their buffers, in scipy's code or in skdeep's kernels. Dense and non-sparse
+    input pass unchanged.
+
+    Raises
+    ------
+    ValueError
+        Naming what is malformed.
+    """
+    import scipy.sparse as sp
+
+    if not sp.issparse(X):
+        return
+    try:
+        if hasattr(X, "check_format"):  # CSR, CSC, BSR: full check of the indices
+            X.check_format(full_check=True)
+        elif X.format == "coo" and X.nnz:
+            for axis, coords in enumerate(X.coords):
+                if coords.min() < 0 or coords.max() >= X.shape[axis]:
+                    raise ValueError(f"coordinates of axis {axis} out of range")
+    except ValueError as exc:
+        raise ValueError(f"X is a malformed sparse matrix: {exc}.") from None

@@ -115,6 +115,24 @@ def _sparse_nan(X):
     return X
 
 
+def _malformed_sparse(where):
+    """A CSR matrix whose index arrays do not fit its shape (built by hand, as
+    scipy accepts them unchecked): converting it or gathering its rows would
+    read and write outside their buffers."""
+
+    def mutate(X):
+        X = sp.csr_matrix(X)
+        if where == "index_too_large":
+            X.indices[-1] = 10**6
+        elif where == "negative_index":
+            X.indices[0] = -(10**6)
+        else:  # indptr past the end of the data
+            X.indptr[-1] = X.nnz + 100
+        return X
+
+    return mutate
+
+
 # name: (mutation of a valid X, regex the message must match, methods it applies to)
 AFTER_FIT = ("warm_start", "partial_fit", "predict", "predict_proba",
              "decision_function", "transform", "score_samples",
@@ -134,6 +152,21 @@ X_CASES = {
     "3d": (_three_d, r"dim 3|Expected 2D|2-D", None),
     "wrong_n_features": (lambda X: X[:, :-1], r"features", AFTER_FIT),
     "sparse_nan": (_sparse_nan, r"NaN", SPARSE),
+    "sparse_index_too_large": (
+        _malformed_sparse("index_too_large"),
+        r"malformed sparse",
+        SPARSE,
+    ),
+    "sparse_negative_index": (
+        _malformed_sparse("negative_index"),
+        r"malformed sparse",
+        SPARSE,
+    ),
+    "sparse_indptr_past_the_data": (
+        _malformed_sparse("indptr"),
+        r"malformed sparse",
+        SPARSE,
+    ),
 }
 # The CNNs take 3-D (n, H, W) and 4-D (n, C, H, W) images; 5-D is their "too many".
 CNN_X_CASES = {"3d": (_five_d, r"5 dimensions", None)}
