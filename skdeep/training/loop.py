@@ -143,7 +143,9 @@ def run_stochastic(
             if callbacks is not None:
                 callbacks.begin()
             epoch_open = True
-            adapt_threads()  # the cores other processes left free meanwhile
+            # The cores other processes left free meanwhile, and no more than the
+            # network's parallel loops can use.
+            adapt_threads(getattr(runner, "thread_cap", None))
             total, n_done, finite = runner.epoch(order, params, state, solver)
             if not finite:
                 epoch_start.restore(params, state, optimizer, runner, random_state)

@@ -29,6 +29,7 @@ import numpy as np
 
 from skdeep._kernels import codes
 from skdeep._kernels.adversarial import adversarial_epoch
+from skdeep._kernels.blas import PARALLEL_MACS
 from skdeep._kernels.structs import Adversary, Norm
 from skdeep._kernels.training import loss_gradient, train_epoch
 from skdeep.network.inference import network_output
@@ -73,6 +74,16 @@ class NetworkRunner:
         self.checked_rows = checked_rows
         self._capacity = capacity
         self._buffers = {}
+
+    @property
+    def thread_cap(self) -> int | None:
+        """1 when the network's parallel loops are too small, at its batch size,
+        to pay for a second thread (every convolution and dense product of a
+        batch below :data:`~skdeep._kernels.blas.PARALLEL_MACS` multiply-adds, no
+        recurrent row): a parallel loop of a few microseconds costs more to start
+        and join than it saves (the digits CNN of ``benchmarks/bench_cnn.py``
+        trained in 0.16 s at 2 threads against 0.09 s at 1). None otherwise."""
+        return 1 if _small_parallel_loops(self.network, self._capacity) else None
 
     def _work(self, dtype, chunks: bool):
         """Work buffers, gradient and family arguments, allocated once per fit."""
@@ -197,6 +208,24 @@ class AdversarialRunner(NetworkRunner):
 
     def outputs_usable(self, order, params, state) -> bool:
         return super().outputs_usable(order, params[: self.network.n_params], state)
+
+
+def _small_parallel_loops(network, batch: int) -> bool:
+    """Whether every parallel loop of a training batch of ``batch`` samples
+    through ``network`` has fewer than ``PARALLEL_MACS`` multiply-adds."""
+    for layer in network.rows:
+        kind = layer.spec.kind
+        if kind in (codes.CONV2D, codes.DENSE):
+            macs = (
+                batch
+                * layer.n_weights
+                * (int(np.prod(layer.output_shape[1:])) if kind == codes.CONV2D else 1)
+            )
+            if macs >= PARALLEL_MACS:
+                return False
+        elif kind == codes.RECURRENT:
+            return False
+    return True
 
 
 def _within(out, limit) -> bool:

@@ -354,17 +354,22 @@ class kernel_threads:  # used as a function: with kernel_threads():
             numba.set_num_threads(self._previous)
 
 
-def adapt_threads() -> None:
+def adapt_threads(cap: int | None = None) -> None:
     """Between two epochs of a load-aware :func:`kernel_threads` block: set the
     Numba threads of the next epoch from the cores other processes kept busy
-    during the last ones (the first call starts measuring; nothing outside such
-    a block)."""
+    during the last ones, at most ``cap`` (a network whose parallel loops are too
+    small to pay for a second thread passes 1). The first call starts measuring;
+    nothing happens outside such a block."""
     governor = getattr(_local, "governor", None)
     if governor is None:
         return
     budget, monitor = governor
+    if cap is not None:
+        budget = max(1, min(budget, cap))
     if monitor is None:  # the first epoch: measure from here on
         governor[1] = CoreMonitor()
+        if numba.get_num_threads() > budget:
+            numba.set_num_threads(budget)
         return
     others = monitor.others_busy()
     if others is not None:

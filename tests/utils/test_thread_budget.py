@@ -303,12 +303,12 @@ def test_fits_pick_threads_between_epochs(monkeypatch):
     from skdeep.training import loop
 
     calls = []
-    monkeypatch.setattr(loop, "adapt_threads", lambda: calls.append(1))
+    monkeypatch.setattr(loop, "adapt_threads", lambda cap=None: calls.append(cap))
     X, y = load_digits(return_X_y=True)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         MLPClassifier((8,), max_iter=3, random_state=0).fit(X[:100], y[:100])
-    assert len(calls) == 3
+    assert calls == [1, 1, 1]  # a small network: one thread is enough
 
 
 def test_blas_is_pinned_from_any_python_thread():
@@ -357,3 +357,51 @@ def test_kernel_threads_without_parallel_loops_leave_numba_alone(
     with kernel_threads(max_threads=1):
         assert numba.get_num_threads() == 1
     assert numba.get_num_threads() == 2
+
+
+@needs_two_threads
+def test_adapt_threads_keeps_small_networks_on_one_thread(
+    two_cpus, monkeypatch, restore_numba_threads
+):
+    class Quiet:
+        def others_busy(self):
+            return 0.0
+
+    numba.set_num_threads(2)
+    monkeypatch.setattr(threads, "_running_elsewhere", lambda: 0.0)
+    monkeypatch.setattr(threads, "CoreMonitor", Quiet)
+    with kernel_threads():
+        assert numba.get_num_threads() == 2
+        threads.adapt_threads(1)  # first epoch of a network with small loops
+        assert numba.get_num_threads() == 1
+        threads.adapt_threads(1)
+        assert numba.get_num_threads() == 1
+    with kernel_threads():
+        threads.adapt_threads(None)
+        threads.adapt_threads(None)
+        assert numba.get_num_threads() == 2
+
+
+@pytest.mark.parametrize(
+    ("specs", "shape", "batch", "cap"),
+    [
+        ("mlp_digits", (64,), 200, 1),
+        ("mlp_large", (100,), 256, None),
+        ("cnn_digits", (1, 8, 8), 64, 1),
+        ("cnn_lenet", (1, 28, 28), 128, None),
+    ],
+)
+def test_thread_cap_follows_the_size_of_the_parallel_loops(specs, shape, batch, cap):
+    from skdeep.network.specs import Conv2D, Dense, Flatten, MaxPool2D
+    from skdeep.training.runner import NetworkRunner
+
+    layers = {
+        "mlp_digits": (Dense(100, "relu"), Dense(10)),
+        "mlp_large": (Dense(256, "relu"), Dense(128, "relu"), Dense(1)),
+        "cnn_digits": (Conv2D(16, 3, 3, padding="same"), MaxPool2D(2, 2), Flatten(),
+                       Dense(10)),
+        "cnn_lenet": (Conv2D(8, 5, 5), MaxPool2D(2, 2), Conv2D(16, 5, 5),
+                      MaxPool2D(2, 2), Flatten(), Dense(64), Dense(10)),
+    }[specs]  # fmt: skip
+    runner = NetworkRunner(Network(shape, layers), None, None, batch, None)
+    assert runner.thread_cap == cap
