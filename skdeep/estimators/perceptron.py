@@ -13,6 +13,8 @@ from sklearn.utils.extmath import safe_sparse_dot
 from sklearn.utils.multiclass import check_classification_targets, unique_labels
 from sklearn.utils.validation import check_is_fitted
 
+from skdeep.estimators._fitted import MODEL_DTYPES, fitted_attribute
+from skdeep.estimators._fitting import fitting, on_published_model, publish
 from skdeep.estimators._persistence import VersionedStateMixin
 from skdeep.training.callbacks import start_fit_task
 from skdeep.training.perceptron import BinaryProblem, Rows, Weights, train_epochs
@@ -340,29 +342,30 @@ class PerceptronClassifier(
     def _fit(
         self, X, y, classes, sample_weight, coef_init, intercept_init, incremental
     ):
-        """Validate, train on copies, and only then publish the fitted attributes."""
-        saved = {
-            k: self.__dict__[k]
-            for k in ("n_features_in_", "feature_names_in_")
-            if k in self.__dict__
-        }
-        try:
+        """Validate and train a copy of the estimator, and only then publish its
+        fitted attributes, in one step (:mod:`skdeep.estimators._fitting`): a
+        failed fit changes nothing, a concurrent ``predict`` sees the old model
+        or the new one, and a second fit of this object meanwhile is refused."""
+        with fitting(self) as model:
             with kernel_threads():
-                fitted = self._train(
-                    X, y, classes, sample_weight, coef_init, intercept_init, incremental
-                )
-        except BaseException:
-            for k in ("n_features_in_", "feature_names_in_"):
-                self.__dict__.pop(k, None)
-            self.__dict__.update(saved)
-            raise
-        self.__dict__.update(fitted)
+                fitted = model._train(
+                    X, y, classes, sample_weight, coef_init, intercept_init,
+                    incremental, owner=self,
+                )  # fmt: skip
+            model.__dict__.update(fitted)
+            publish(self, model)
         return self
 
     def _train(
-        self, X, y, classes, sample_weight, coef_init, intercept_init, incremental
-    ):
+        self, X, y, classes, sample_weight, coef_init, intercept_init, incremental,
+        owner=None,
+    ):  # fmt: skip
+        """Fit this copy of the estimator; return its fitted attributes. ``owner``
+        is the estimator the user called (the callbacks' estimator)."""
+        owner = self if owner is None else owner
         first_call = not (incremental and hasattr(self, "classes_"))
+        if hasattr(self, "classes_") and (incremental or self.warm_start):
+            self._check_fitted_weights()  # what the fit continues from
         dtype = [np.float64, np.float32]
         if not first_call:
             dtype = self._standard_coef.dtype
@@ -497,7 +500,7 @@ class PerceptronClassifier(
         metadata = {"sample_weight": sample_weight} if weights_given else None
         max_iter = 1 if incremental else self.max_iter
         fit_task, callbacks = start_fit_task(
-            self, X, y, metadata, max_iter, fitted_attributes
+            owner, X, y, metadata, max_iter, fitted_attributes
         )
         n_threads = 1  # a binary fit never reads n_jobs, as in scikit-learn
         if len(problems) > 1:
@@ -529,7 +532,7 @@ class PerceptronClassifier(
             )
         if fit_task is not None:
             fit_task.call_on_fit_task_end(
-                estimator=self,
+                estimator=owner,
                 X=X,
                 y=y,
                 metadata=metadata,
@@ -549,6 +552,10 @@ class PerceptronClassifier(
             "t_": t,
             "n_iter_": n_iter,
         }
+        # The input checks of the callbacks' model of an epoch read these too.
+        for name in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self, name):
+                fitted[name] = getattr(self, name)
         if model.avg_coef is not None and self.average <= t - 1:
             fitted["coef_"], fitted["intercept_"] = model.avg_coef, model.avg_intercept
         else:
@@ -583,6 +590,58 @@ class PerceptronClassifier(
         return mask
 
     # --------------------------------------------------------------- inference
+    def _check_fitted_weights(self) -> tuple:
+        """``(coef_, intercept_)``, checked against ``classes_`` and
+        ``n_features_in_`` (and, for ``partial_fit``, the weights it continues
+        from), with a ValueError naming the attribute that does not fit."""
+        check_is_fitted(self)
+        classes = fitted_attribute(self, "classes_")
+        n_features = fitted_attribute(self, "n_features_in_")
+        if not isinstance(classes, np.ndarray) or classes.ndim != 1 or len(classes) < 2:
+            raise ValueError(
+                f"classes_ must be an array of at least 2 classes, got {classes!r}."
+            )
+        n_out = 1 if len(classes) == 2 else len(classes)
+        shapes = {
+            "coef_": (n_out, n_features),
+            "intercept_": (n_out,),
+            "_standard_coef": (n_out, n_features),
+            "_standard_intercept": (n_out,),
+            "_average_coef": (n_out, n_features),
+            "_average_intercept": (n_out,),
+        }
+        for name, shape in shapes.items():
+            value = fitted_attribute(self, name)
+            if value is None and name.startswith("_average"):
+                continue  # not averaged
+            array = value.toarray() if name == "coef_" and sp.issparse(value) else value
+            if not (
+                isinstance(array, np.ndarray)
+                and array.shape == shape
+                and array.dtype in MODEL_DTYPES
+            ):
+                got = (
+                    f"shape {array.shape} and dtype {array.dtype}"
+                    if isinstance(array, np.ndarray)
+                    else f"a {type(value).__name__}"
+                )
+                raise ValueError(
+                    f"{name} must be a float32 or float64 array of shape {shape} "
+                    f"for {len(classes)} classes and {n_features} features "
+                    f"(classes_, n_features_in_), got {got}; fit the model again."
+                )
+        internal = ("_standard_coef", "_standard_intercept", "_average_coef",
+                    "_average_intercept")  # fmt: skip
+        dtypes = {getattr(getattr(self, n), "dtype", None) for n in internal}
+        dtypes.discard(None)  # not averaged
+        if len(dtypes) > 1:
+            raise ValueError(
+                f"The fitted weights ({', '.join(internal)}) must share one dtype, "
+                f"got {sorted(str(d) for d in dtypes)}; fit the model again."
+            )
+        return self.coef_, self.intercept_
+
+    @on_published_model
     def decision_function(self, X) -> np.ndarray:
         """Predict confidence scores for samples.
 
@@ -597,11 +656,12 @@ class PerceptronClassifier(
             Signed distances to the hyperplanes; for binary problems, positive
             values predict ``classes_[1]``.
         """
-        check_is_fitted(self)
+        coef, intercept = self._check_fitted_weights()
         X = validate_data(self, X, accept_sparse="csr", reset=False)
-        scores = safe_sparse_dot(X, self.coef_.T, dense_output=True) + self.intercept_
+        scores = safe_sparse_dot(X, coef.T, dense_output=True) + intercept
         return scores.ravel() if scores.shape[1] == 1 else scores
 
+    @on_published_model
     def predict(self, X) -> np.ndarray:
         """Predict class labels for samples in X.
 

@@ -42,9 +42,7 @@ WORKER = Path(__file__).with_name("_concurrency_worker.py")
 
 #: Estimators that do not fit on a copy yet, with the reason (a race may pass by
 #: chance, so they are skipped rather than marked as expected failures).
-NOT_YET: dict = {
-    "PerceptronClassifier": "fits in place (issue 16.2 for the perceptron)",
-}
+NOT_YET: dict = {}
 
 
 def _cases():

@@ -436,3 +436,109 @@ def test_every_network_estimator_is_covered():
     covered = {param.values[0].name for param in _edit_cases()}
     assert covered == {spec.name for spec in NETWORKS}
 
+
+# ------------------------------------------------------------ the perceptron
+PERCEPTRONS = [spec for spec in SPECS if spec.make is PerceptronClassifier]
+PERCEPTRON_METHODS = ("predict", "decision_function", "warm_start", "partial_fit")
+INFERENCE = ("predict", "decision_function")
+
+
+def _wider_columns(a):
+    return np.zeros((a.shape[0], 2 * a.shape[1]), dtype=a.dtype)
+
+
+# name: (edit, regex the error must match, methods (None: all))
+PERCEPTRON_EDITS = {
+    "coef_wider": (
+        _set("coef_", lambda est: _wider_columns(est.coef_)),
+        r"coef_",
+        None,
+    ),
+    "coef_int": (_set("coef_", lambda est: est.coef_.astype(np.int64)), r"coef_", None),
+    "coef_lists": (_set("coef_", lambda est: est.coef_.tolist()), r"coef_", None),
+    "coef_deleted": (_delete("coef_"), r"coef_ is missing", None),
+    "intercept_longer": (
+        _set("intercept_", lambda est: np.zeros(len(est.intercept_) + 1)),
+        r"intercept_",
+        None,
+    ),
+    "intercept_deleted": (_delete("intercept_"), r"intercept_ is missing", None),
+    # 3 classes were fitted: 3 rows of weights.
+    "classes_10": (_set("classes_", lambda est: np.arange(10)), r"classes", None),
+    "classes_2": (_set("classes_", lambda est: np.arange(2)), r"classes", None),
+    "classes_1": (_set("classes_", lambda est: np.arange(1)), r"classes_", None),
+    # Without classes_, partial_fit starts a new model and warm_start uses coef_
+    # as coef_init (checked against the data): nothing stale is read.
+    "classes_deleted": (_delete("classes_"), r"classes_", INFERENCE),
+    "n_features_in_": (
+        _set("n_features_in_", lambda est: est.n_features_in_ + 1),
+        r"n_features_in_|features",
+        None,
+    ),
+    "standard_coef_wider": (
+        _set("_standard_coef", lambda est: _wider_columns(est._standard_coef)),
+        r"_standard_coef",
+        None,
+    ),
+    "standard_intercept_other_float": (
+        _set("_standard_intercept", lambda est: _other_float(est._standard_intercept)),
+        r"one dtype",
+        None,
+    ),
+}
+
+
+def _perceptron_cases():
+    for spec in PERCEPTRONS:
+        for method in PERCEPTRON_METHODS:
+            for name, (_, _, methods) in PERCEPTRON_EDITS.items():
+                if methods is not None and method not in methods:
+                    continue
+                for sparse in (False, True):
+                    kind = "sparse" if sparse else "dense"
+                    yield pytest.param(
+                        spec, method, name, sparse, id=f"{spec}-{method}-{name}-{kind}"
+                    )
+
+
+@pytest.mark.parametrize(
+    ("spec", "method", "edit", "sparse"), list(_perceptron_cases())
+)
+def test_perceptron_edited_state_is_refused(spec, method, edit, sparse, monkeypatch):
+    est = fitted(spec)
+    X, y, codes = _inputs(spec, est, sparse)
+    if method == "warm_start":
+        est.set_params(warm_start=True)
+    apply, match, _ = PERCEPTRON_EDITS[edit]
+    apply(est)
+    state = copy.deepcopy(vars(est))
+    forbid_kernels(monkeypatch)
+    with pytest.raises(ValueError, match=match):
+        _run(spec, method, est, X, y, codes)
+    monkeypatch.undo()
+    assert_identical(vars(est), state)
+
+
+PERCEPTRON_VALID_EDITS = {
+    "sparsified": lambda est: est.sparsify(),
+    "fortran": lambda est: setattr(est, "coef_", np.asfortranarray(est.coef_)),
+    "read_only": lambda est: setattr(est, "coef_", _read_only(est.coef_)),
+    "non_contiguous": lambda est: setattr(est, "coef_", _non_contiguous(est.coef_)),
+}
+
+
+@pytest.mark.parametrize("edit", list(PERCEPTRON_VALID_EDITS))
+@pytest.mark.parametrize("method", PERCEPTRON_METHODS)
+@pytest.mark.parametrize("spec", PERCEPTRONS, ids=str)
+def test_perceptron_valid_edits_give_the_same_results(spec, method, edit):
+    original = fitted(spec)
+    X, y, codes = _inputs(spec, original, sparse=False)
+    edited = copy.deepcopy(original)
+    PERCEPTRON_VALID_EDITS[edit](edited)
+    expected = _outcome(spec, method, original, X, y, codes)
+    got = _outcome(spec, method, edited, X, y, codes)
+    if method == "decision_function":
+        # NumPy and scipy's products round differently for other layouts.
+        np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
+    else:
+        assert_identical(got, expected)
