@@ -19,6 +19,8 @@ _LAZY_MODULES = {
     "MLPClassifier": "skdeep.estimators.mlp",
     "MLPRegressor": "skdeep.estimators.mlp",
     "PerceptronClassifier": "skdeep.estimators.perceptron",
+    "RNNClassifier": "skdeep.estimators.rnn",
+    "RNNRegressor": "skdeep.estimators.rnn",
     "SparseAutoencoder": "skdeep.estimators.autoencoders",
     "VariationalAutoencoder": "skdeep.estimators.autoencoders",
     # Plots (matplotlib is imported only when plotting).

@@ -43,6 +43,8 @@ CONFIGURATIONS = {
     "VariationalAutoencoder": ({"n_components": 2, "max_iter": 1}, "transformer"),
     "AdversarialAutoencoder": ({"n_components": 2, "max_iter": 1}, "transformer"),
     "PerceptronClassifier": ({"max_iter": 1, "tol": None}, "classifier"),
+    "RNNClassifier": ({"recurrent_units": (2,), "max_iter": 1}, "classifier"),
+    "RNNRegressor": ({"recurrent_units": (2,), "max_iter": 1}, "regressor"),
 }
 
 DTYPES = ("float64", "float32")

@@ -118,6 +118,9 @@ class FitData:
         The output layer's activation.
     loss : int
         The loss code (``codes.*``).
+    lengths : ndarray or None
+        Each row's number of valid time steps (sequences padded at the end), or
+        None when every row is read whole.
     """
 
     X: object
@@ -127,6 +130,7 @@ class FitData:
     user_sample_weight: np.ndarray | None
     out_activation: str
     loss: int
+    lengths: np.ndarray | None = None
 
     @property
     def n_samples(self) -> int:
@@ -270,7 +274,7 @@ class BaseNetwork(
                 else OptimizerState.from_data(self._optimizer)
             )  # fmt: skip
             rng_state = check_rng_state(self)
-        rows = kernel_rows(data.X, data.Y, data.sample_weight)
+        rows = kernel_rows(data.X, data.Y, data.sample_weight, data.lengths)
         objective = Objective(int(data.loss), float(self.alpha), self._reconstructs())
         lbfgs = self.solver == "lbfgs"
         if lbfgs:  # full batch: scikit-learn ignores early_stopping there

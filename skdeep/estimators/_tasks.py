@@ -80,7 +80,14 @@ class _SupervisedTask:
             user_sample_weight=user_sw,
             out_activation=out,
             loss=codes.OUTPUT_LOSS_CODES[out],
+            lengths=self._sequence_lengths(sample_shape),
         )
+
+    def _sequence_lengths(self, sample_shape):
+        """Each row's number of valid time steps, for architectures that read
+        sequences padded at the end (the recurrent networks); None when every
+        row is read whole."""
+        return None
 
     def _effective_sample_weight(self, sample_weight, y):
         return sample_weight

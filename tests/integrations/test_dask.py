@@ -25,6 +25,7 @@ from skdeep import (
     MLPClassifier,
     MLPRegressor,
     PerceptronClassifier,
+    RNNClassifier,
     SparseAutoencoder,
     VariationalAutoencoder,
 )
@@ -130,6 +131,10 @@ INCREMENTAL = [
     MLPClassifier(hidden_layer_sizes=(32,), learning_rate_init=0.01, random_state=0),
     MLPRegressor(hidden_layer_sizes=(32,), learning_rate_init=0.01, random_state=0),
     PerceptronClassifier(random_state=0),
+    # Digits read as sequences of their 8 rows of 8 pixels.
+    RNNClassifier(
+        cell="gru", input_shape=(8, 8), learning_rate_init=0.01, random_state=0
+    ),
     DenoisingAutoencoder(n_components=16, learning_rate_init=0.01, random_state=0),
     SparseAutoencoder(n_components=16, learning_rate_init=0.01, random_state=0),
     VariationalAutoencoder(n_components=16, learning_rate_init=0.01, random_state=0),

@@ -3,7 +3,8 @@
 Shared by the table-driven reliability tests: each entry knows what kind of
 estimator it is (classifier, regressor or transformer), which methods it has and
 the data it is fitted on. Configurations are tiny (few epochs, small layers), and
-the CNNs see 16 features, i.e. 4x4 images.
+the CNNs see 16 features, i.e. 4x4 images, and the RNNs univariate series of 16
+steps.
 
 ``epoch_kernel`` names the compiled kernel that ``fit`` calls for every epoch (for
 every one-vs-rest problem, for the perceptron), as ``"module:attribute"``: the
@@ -22,6 +23,8 @@ from skdeep import (
     MLPClassifier,
     MLPRegressor,
     PerceptronClassifier,
+    RNNClassifier,
+    RNNRegressor,
     SparseAutoencoder,
     VariationalAutoencoder,
 )
@@ -31,6 +34,7 @@ N_FEATURES = 16  # 4x4 images for the CNNs
 MLP_EPOCH = "skdeep.training.runner:train_epoch"
 AUTOENCODER_EPOCH = "skdeep.training.runner:train_epoch"
 SMALL_AE = dict(n_components=2, hidden_layer_sizes=(4,), max_iter=3, random_state=0)
+SMALL_RNN = dict(recurrent_units=(4,), max_iter=3, random_state=0)
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,7 @@ class EstimatorSpec:
     sparse: bool = True
     sample_weight: bool = True
     images: bool = False  # accepts 3-D (n, H, W) and 4-D (n, C, H, W) input
+    sequences: bool = False  # accepts 3-D (n, n_timesteps, n_features) input
 
     def build(self):
         return self.make(**self.params)
@@ -120,6 +125,21 @@ SPECS = [
         dict(filters=(2,), hidden_layer_sizes=(4,), max_iter=3, random_state=0),
         kind="regressor",
         images=True,
+    ),
+    EstimatorSpec(
+        "RNNClassifier",
+        RNNClassifier,
+        MLP_EPOCH,
+        SMALL_RNN,
+        sequences=True,
+    ),
+    EstimatorSpec(
+        "RNNRegressor",
+        RNNRegressor,
+        MLP_EPOCH,
+        {**SMALL_RNN, "cell": "gru"},
+        kind="regressor",
+        sequences=True,
     ),
     EstimatorSpec(
         "DenoisingAutoencoder",

@@ -172,6 +172,15 @@ X_CASES = {
 CNN_X_CASES = {"3d": (_five_d, r"5 dimensions", None)}
 
 
+def _four_d(X):
+    """The RNNs take 3-D (n, n_timesteps, n_features) sequences; 4-D is their
+    "too many"."""
+    return np.asarray(X)[:, None, :, None]
+
+
+RNN_X_CASES = {"3d": (_four_d, r"4 dimensions", None)}
+
+
 # Cases that fail today because of a bug in skdeep, with the bug.
 KNOWN_BUGS: dict = {}
 
@@ -186,6 +195,9 @@ def _x_cases():
                 if spec.images:
                     mutate, match, _ = CNN_X_CASES.get(name, (mutate, match, None))
                     name = "5d" if name == "3d" else name
+                if spec.sequences:
+                    mutate, match, _ = RNN_X_CASES.get(name, (mutate, match, None))
+                    name = "4d" if name == "3d" else name
                 yield pytest.param(
                     spec,
                     method,

@@ -90,6 +90,16 @@ DIVERGING = {
         Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
         Diverging(sgd(1e6), 1e6, "raised", "lr1e6_X1e6"),
     ],
+    # The recurrent states are bounded (tanh), so it is the output layer's weights
+    # that blow up.
+    "RNNClassifier": [
+        Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
+        Diverging(sgd(1e4), 1e6, "raised", "lr1e4_X1e6"),
+    ],
+    "RNNRegressor": [
+        Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
+        Diverging(sgd(100.0), 1e6, "raised", "lr100_X1e6"),
+    ],
     "DenoisingAutoencoder": [
         Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
         Diverging(sgd(1.0), 1.0, "raised", "lr1"),

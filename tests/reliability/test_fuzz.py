@@ -88,6 +88,8 @@ def problems(draw, spec):
     kind = draw(st.sampled_from(VALUE_KINDS))
     if spec.images and draw(st.booleans()):
         shape = (n, draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+    elif spec.sequences and draw(st.booleans()):
+        shape = (n, draw(st.integers(1, 8)), draw(st.integers(1, 3)))
     else:
         shape = (n, draw(st.integers(1, 12)))
     rng = np.random.RandomState(draw(st.integers(0, 2**16)))

@@ -30,13 +30,14 @@ pytestmark = pytest.mark.filterwarnings("ignore:Got `batch_size`:UserWarning")
 
 MLPS = ("MLPClassifier", "MLPRegressor")
 CNNS = ("CNNClassifier", "CNNRegressor")
+RNNS = ("RNNClassifier", "RNNRegressor")
 AUTOENCODERS = (
     "DenoisingAutoencoder",
     "SparseAutoencoder",
     "VariationalAutoencoder",
     "AdversarialAutoencoder",
 )
-NETWORKS = MLPS + CNNS + AUTOENCODERS
+NETWORKS = MLPS + CNNS + RNNS + AUTOENCODERS
 
 
 @dataclass(frozen=True)
@@ -72,11 +73,19 @@ INVALID = {
     "beta": [Bad(-1.0, "negative"), WRONG_TYPE],
     "beta_1": [Bad(1.0, "one"), Bad(-0.1, "negative")],
     "beta_2": [Bad(1.0, "one"), Bad(-0.1, "negative")],
+    "bidirectional": [WRONG_TYPE, NOT_A_BOOL],
+    "cell": [Bad("lstm2", "unknown"), Bad(1, "int"), Bad(None, "none")],
     "class_weight": [
         Bad("unknown", "unknown"),
         Bad(1, "int"),
         by_fit({7: 2.0}, "label_not_in_y"),
         by_fit({0: -1.0, 1: 1.0, 2: 1.0}, "negative"),
+    ],
+    "clip_norm": [
+        Bad(0.0, "zero"),
+        Bad(-1.0, "negative"),
+        Bad(np.nan, "nan"),
+        WRONG_TYPE,
     ],
     "discriminator_layer_sizes": [
         Bad(0, "zero"),
@@ -91,9 +100,10 @@ INVALID = {
         Bad(-0.1, "negative"),
         Bad(np.nan, "nan"),
         WRONG_TYPE,
-        by_fit([0.1, 0.1], "rate_per_missing_layer", only=MLPS),
-        by_fit([1.0], "one_in_list", only=MLPS),
-        by_fit([0.1, "a"], "str_in_list", only=MLPS),
+        by_fit([0.1, 0.1], "rate_per_missing_layer", only=MLPS + RNNS),
+        by_fit([1.0], "one_in_list", only=MLPS + RNNS),
+        by_fit([0.1, "a"], "str_in_list", only=MLPS + RNNS),
+        by_fit([0.1], "with_lbfgs", only=RNNS, solver="lbfgs"),
         Bad([0.1], "list", only=CNNS + AUTOENCODERS),
     ],
     "early_stopping": [WRONG_TYPE, NOT_A_BOOL],
@@ -177,6 +187,16 @@ INVALID = {
     "power_t": [Bad(-1.0, "negative"), WRONG_TYPE],
     "prior": [Bad("uniform", "unknown")],
     "random_state": [Bad(-1, "negative"), Bad("seed", "str"), Bad(1.5, "float")],
+    "recurrent_units": [
+        Bad(0, "zero"),
+        Bad("a", "str"),
+        Bad(None, "none"),
+        by_fit((), "empty"),
+        by_fit((0,), "zero_layer"),
+        by_fit((4, -1), "negative_layer"),
+        by_fit((1.5,), "float_layer"),
+        by_fit(("a",), "str_layer"),
+    ],
     "shuffle": [WRONG_TYPE, NOT_A_BOOL],
     "solver": [
         Bad("unknown", "unknown"),
