@@ -323,11 +323,16 @@ class BaseNetwork(
                 history.loss_curve.extend(curve)
             else:
                 optimizer = self._prepare_optimizer(optimizer, network, dtype)
+                order = self._sample_order(first, train_rows.shape[0])
                 run_stochastic(
                     runner, params, state, optimizer, history,
                     self._stochastic_settings(), random_state, train_rows, validate,
-                    incremental, callbacks,
+                    incremental, callbacks, order,
                 )  # fmt: skip
+                # Where the shuffling left the samples' order, for a continued fit.
+                self._shuffle_order = order.astype(
+                    np.int32 if order.shape[0] < 2**31 else np.int64
+                )
         self._publish(network, params, state, runner, history, optimizer,
                       random_state, data.out_activation)  # fmt: skip
         return fit_task, data.X
@@ -340,6 +345,20 @@ class BaseNetwork(
     def _updated_state(self, network, data, dtype) -> np.ndarray:
         """The fitted state vector of a continued fit."""
         return check_state(self, network, dtype).copy()
+
+    def _sample_order(self, first, n_train) -> np.ndarray:
+        """The order of the ``n_train`` training samples the epochs start from:
+        the one the previous fit's shuffling left, on a continued fit over as many
+        samples, else ``range(n_train)`` (see ``run_stochastic``)."""
+        previous = None if first else getattr(self, "_shuffle_order", None)
+        if (
+            self.shuffle
+            and isinstance(previous, np.ndarray)
+            and previous.shape == (n_train,)
+            and np.array_equal(np.sort(previous), np.arange(n_train))
+        ):
+            return previous.astype(np.int64)
+        return np.arange(n_train, dtype=np.int64)
 
     def _stochastic_settings(self) -> StochasticSettings:
         return StochasticSettings(

@@ -61,14 +61,18 @@ class StochasticSettings:
 class _EpochStart:
     """What an epoch changes, as it was when the epoch began, to roll it back: the
     weights, the fitted state (running statistics), the optimizer state, the
-    kernels' random stream and the shuffling state."""
+    kernels' random stream and the shuffling state (the random state and the
+    order of the samples, ``order``, which every epoch shuffles in place)."""
 
-    def __init__(self, params, state, optimizer, runner, random_state) -> None:
+    def __init__(self, params, state, optimizer, runner, random_state,
+                 order) -> None:  # fmt: skip
         self.params = params.copy()
         self.state = state.copy()
         self.optimizer = optimizer.copy()
         self.rng_state = runner.rng_state.copy()
         self.shuffle_state = random_state.get_state()
+        self._order = order
+        self.order = order.copy()
         self.n_done = 0  # samples the epoch trained on
 
     def take(self, params, state, optimizer, runner, random_state) -> None:
@@ -77,6 +81,7 @@ class _EpochStart:
         self.optimizer = optimizer.copy()
         self.rng_state[:] = runner.rng_state
         self.shuffle_state = random_state.get_state()
+        self.order[:] = self._order
 
     def restore(self, params, state, optimizer, runner, random_state) -> None:
         params[:] = self.params
@@ -84,6 +89,7 @@ class _EpochStart:
         optimizer.restore(self.optimizer)
         runner.rng_state[:] = self.rng_state
         random_state.set_state(self.shuffle_state)
+        self._order[:] = self.order
 
 
 def run_stochastic(
@@ -98,6 +104,7 @@ def run_stochastic(
     validate,
     incremental: bool,
     callbacks=None,
+    sample_order=None,
 ) -> None:
     """Train ``params`` in place with ``runner``'s epochs; ``optimizer``,
     ``history``, ``random_state`` (the shuffling stream) and ``runner.rng_state``
@@ -106,7 +113,11 @@ def run_stochastic(
     ``train_rows`` are the samples to train on (the rest is the validation set);
     ``validate(params)`` returns ``(score, loss)`` on the validation set.
     ``callbacks`` (an :class:`~skdeep.training.callbacks.EpochCallbacks`) is told
-    each epoch's begin and end, and can stop training.
+    each epoch's begin and end, and can stop training. ``sample_order`` is the
+    order of the training samples that the previous fit's shuffling left (each
+    epoch shuffles it in place, as scikit-learn shuffles the previous epoch's
+    order), so that a continued fit shuffles as one longer fit would have; None
+    starts from ``range(len(train_rows))``.
 
     Raises
     ------
@@ -115,10 +126,13 @@ def run_stochastic(
         docstring); the caller then keeps the estimator's previous state.
     """
     n_train = train_rows.shape[0]
-    epoch_start = _EpochStart(params, state, optimizer, runner, random_state)
+    sample_idx = (
+        np.arange(n_train, dtype=np.int64) if sample_order is None else sample_order
+    )
+    epoch_start = _EpochStart(params, state, optimizer, runner, random_state,
+                              sample_idx)  # fmt: skip
     best_params = params.copy()
     best_state = state.copy()
-    sample_idx = np.arange(n_train, dtype=np.int64)
     history.n_iter = 0
     # True while an epoch's updates are applied but not yet recorded: a Ctrl-C
     # then rolls the weights back so they match n_iter_ and loss_curve_.
