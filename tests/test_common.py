@@ -43,6 +43,7 @@ ESTIMATORS = [
     PerceptronClassifier(average=True),
     CNNClassifier(**SMALL_CNN, max_iter=100),
     CNNRegressor(**SMALL_CNN, max_iter=100),
+    CNNClassifier(**SMALL_CNN, max_iter=100, weight_init="pytorch"),
     # Kernels that fit the 2x2 and 3x3 images scikit-learn's checks make of 4 and 9
     # features (only the single-row images of other widths clip their kernels).
     CNNClassifier(

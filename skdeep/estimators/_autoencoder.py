@@ -26,7 +26,8 @@ from skdeep._kernels.structs import Objective
 from skdeep.estimators._base import FitData
 from skdeep.estimators._fitted import fitted_attribute, model_dtype
 from skdeep.estimators._fitting import on_published_model
-from skdeep.network.inference import network_output
+from skdeep.estimators._inference import plain_rows
+from skdeep.network.inference import network_output, prediction_threads
 from skdeep.network.inputs import kernel_rows
 from skdeep.network.network import Network
 from skdeep.network.specs import Dense, Dropout
@@ -240,6 +241,9 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             )
 
     def _validated(self, X, network, dtype):
+        rows = plain_rows(self, X)  # the common case needs no validation
+        if rows is not None:
+            return self._check_inference_input(rows, network, dtype)
         check_is_fitted(self)
         X = validate_data(
             self,
@@ -267,7 +271,8 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         """
         network, params, state, _, encoder, _ = self._parts()
         X = self._validated(X, network, params.dtype)
-        with kernel_threads():
+        threads = prediction_threads(network, X.shape[0], encoder)
+        with kernel_threads(max_threads=threads):
             stats, _ = network_output(network, params, state, kernel_rows(X),
                                       layers=encoder)  # fmt: skip
         return np.ascontiguousarray(stats[:, : self._n_features_out])
@@ -295,7 +300,8 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
             )
         Z = np.ascontiguousarray(Z, dtype=params.dtype)
         assert_all_finite(Z, input_name="X")
-        with kernel_threads():
+        threads = prediction_threads(network, Z.shape[0], decoder)
+        with kernel_threads(max_threads=threads):
             out, _ = network_output(network, params, state, kernel_rows(Z),
                                     layers=decoder)  # fmt: skip
         return out
@@ -323,7 +329,8 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         objective = Objective(
             int(codes.RECONSTRUCTION_LOSS_CODES[self.reconstruction_loss_]), 0.0, True
         )
-        with kernel_threads():
+        threads = prediction_threads(network, X.shape[0], whole)
+        with kernel_threads(max_threads=threads):
             _, losses = network_output(network, params, state, kernel_rows(X),
                                        layers=whole, objective=objective,
                                        outputs=False)  # fmt: skip

@@ -45,8 +45,9 @@ from skdeep.estimators._fitted import (
     restored_views,
 )
 from skdeep.estimators._fitting import fitting, publish
+from skdeep.estimators._inference import InferenceCheck, checked_model
 from skdeep.estimators._persistence import VersionedStateMixin
-from skdeep.network.inference import network_output
+from skdeep.network.inference import network_output, prediction_threads
 from skdeep.network.inputs import kernel_rows
 from skdeep.network.network import Network
 from skdeep.training.callbacks import start_fit_task
@@ -470,6 +471,7 @@ class BaseNetwork(
     def _publish(self, network, params, state, runner, history, optimizer,
                  random_state, out_activation) -> None:  # fmt: skip
         """Set the fitted attributes of a successful fit on this copy."""
+        self._inference_check = InferenceCheck()
         n_net = network.n_params
         self.coefs_, self.intercepts_ = network.views(params[:n_net])
         self._params = params
@@ -513,7 +515,13 @@ class BaseNetwork(
 
     def _fitted_model(self, state=None):
         """``(network, params, state)`` of the fitted model, checked against each
-        other (shapes and dtypes) before any kernel reads them."""
+        other (shapes and dtypes) before any kernel reads them; the check is
+        reused while the fitted attributes are those it checked
+        (:func:`~skdeep.estimators._inference.checked_model`)."""
+        return checked_model(self, self._check_fitted_model)
+
+    def _check_fitted_model(self):
+        """:meth:`_fitted_model`, checked in full."""
         check_is_fitted(self)
         network = fitted_network(self)
         params = self._packed_params(network)
@@ -545,7 +553,8 @@ class BaseNetwork(
         """Validated forward pass over a validated 2-D ``X``."""
         network, params, state = self._fitted_model()
         X = self._check_inference_input(X, network, params.dtype)
-        with kernel_threads():
+        threads = prediction_threads(network, X.shape[0], layers)
+        with kernel_threads(max_threads=threads):
             out, _ = network_output(network, params, state, kernel_rows(X),
                                     layers=layers)  # fmt: skip
         return out

@@ -32,6 +32,7 @@ CONV_CONSTRAINTS: dict = {
     "padding": [StrOptions({"same", "valid"})],
     "pool_size": [None, "array-like", Interval(Integral, 1, None, closed="left")],
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+    "weight_init": [StrOptions({"glorot", "pytorch"})],
     "dropout": [Interval(Real, 0, 1, closed="left")],
 }
 
@@ -176,6 +177,12 @@ class ConvArchitecture:
             _per_block(self.pool_size, n, "pool_size"),
         ))  # fmt: skip
 
+    def _init_parameters(self, network, random_state, dtype):
+        """scikit-learn's Glorot initialization (``weight_init='glorot'``) or
+        PyTorch's ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (``'pytorch'``)."""
+        factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
+        return network.init(random_state, dtype, factor, scheme=self.weight_init)
+
     def _build_network(self, data) -> Network:
         blocks = self._check_block_params()
         hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
@@ -281,6 +288,7 @@ class CNNClassifier(ClassifierTask, ConvArchitecture, BaseNetwork):
         n_iter_no_change: int = 10,
         max_fun: int = 15000,
         dropout: float = 0.0,
+        weight_init: str = "glorot",
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
         class_weight=None,
@@ -315,6 +323,7 @@ class CNNClassifier(ClassifierTask, ConvArchitecture, BaseNetwork):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dropout = dropout
+        self.weight_init = weight_init
         self.lr_decay = lr_decay
         self.lr_step_size = lr_step_size
         self.class_weight = class_weight
@@ -411,6 +420,7 @@ class CNNRegressor(RegressorTask, ConvArchitecture, BaseNetwork):
         n_iter_no_change: int = 10,
         max_fun: int = 15000,
         dropout: float = 0.0,
+        weight_init: str = "glorot",
         lr_decay: float = 0.95,
         lr_step_size: int = 10,
     ):
@@ -445,6 +455,7 @@ class CNNRegressor(RegressorTask, ConvArchitecture, BaseNetwork):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dropout = dropout
+        self.weight_init = weight_init
         self.lr_decay = lr_decay
         self.lr_step_size = lr_step_size
 

@@ -1,7 +1,8 @@
 """The engine's matrix product (skdeep/_kernels/blas.py): every transpose combination
 against NumPy in float64, and the parallel blocks of large products bit-identical
-for 1, 2 and 3 Numba threads (in a subprocess with three Numba threads, as this
-machine may have fewer cores)."""
+for 1, 2 and 3 Numba threads, in fits and in predictions under 1, 2 and 3 BLAS
+threads (in a subprocess with three Numba threads, as this machine may have fewer
+cores)."""
 
 import os
 import subprocess
@@ -63,6 +64,7 @@ def test_blocks_depend_on_the_sizes_only():
 
 SAME_BITS = """
 import numba, numpy as np, warnings
+from threadpoolctl import threadpool_limits
 from skdeep import MLPClassifier
 from skdeep._kernels.blas import block_size, gemm
 from skdeep.utils.threads import kernel_threads
@@ -90,10 +92,15 @@ for threads in (1, 2, 3):
         warnings.simplefilter("ignore")
         clf = MLPClassifier((256,), batch_size=256, max_iter=3, random_state=0)
         clf.fit(X, y)
-    out += [*clf.coefs_, *clf.intercepts_, clf.predict_proba(X)]
+    out += [*clf.coefs_, *clf.intercepts_]
+    # Predictions (512 rows: parallel blocks) under every BLAS setting as well.
+    for blas in (1, 2, 3):
+        with threadpool_limits(limits=blas, user_api="blas"):
+            out.append(clf.predict_proba(X))
     results[threads] = out
-for threads in (2, 3):
-    for a, b in zip(results[1], results[threads], strict=True):
+reference = results[1][-1]
+for threads in (1, 2, 3):
+    for a, b in zip(results[threads], results[1][:-3] + [reference] * 3, strict=True):
         assert a.dtype == b.dtype and np.array_equal(a, b), threads
 print("same bits")
 """

@@ -221,6 +221,7 @@ INVALID = {
     ],
     "verbose": [Bad(-1, "negative"), WRONG_TYPE],
     "warm_start": [WRONG_TYPE, NOT_A_BOOL],
+    "weight_init": [Bad("he", "unknown"), Bad(None, "none"), Bad(1, "int")],
 }
 
 
