@@ -1,6 +1,7 @@
 """Time the conv2d and max-pool kernels against numpy im2col and torch.
 
 Usage: python benchmarks/bench_conv_kernels.py [--repeat 30] [--dtype float32]
+       [--parts]
 
 Two LeNet-like layers ('valid' padding, stride 1, batch 128): 1->8 channels on
 28x28 with a 5x5 kernel and 8->16 channels on 12x12 with a 5x5 kernel. For each,
@@ -15,6 +16,12 @@ GFLOP/s of that total, and the best (minimum) forward + backward time with its
 GFLOP/s (on a shared machine the 2-thread medians are dominated by preemption).
 Flops: 2*N*C_out*H_out*W_out*C_in*kh*kw per pass, three passes (forward, dW, dX).
 Compile time is excluded (one warm-up call).
+
+``--parts``: instead, where the time of each convolution of ``bench_cnn.py``'s
+problems goes (batch 128, 64 for digits; 1 thread, CPU time, so that other
+processes on a shared machine count less): im2col, the forward GEMM, the weight
+gradient GEMM, the input gradient GEMM and col2im, each over the whole batch,
+with the GEMMs' GFLOP/s.
 
 Max-pooling (window 2, the LeNet-like maps 8x24x24 and 16x8x8 after a relu, batch
 128): median ms of forward and backward with an int32 arg-max (what the engine
@@ -236,11 +243,98 @@ def bench_pool(shape, dtype, repeat, torch):
         )
 
 
+#: (name, N, C_in, C_out, H = W, k, padding, first layer) of bench_cnn.py's problems.
+PROBLEM_LAYERS = [
+    ("LeNet conv1 1->8 28x28 k5", 128, 1, 8, 28, 5, "valid", True),
+    ("LeNet conv2 8->16 12x12 k5", 128, 8, 16, 12, 5, "valid", False),
+    ("3x16x16 conv1 3->16 16x16 k3 same", 128, 3, 16, 16, 3, "same", True),
+    ("3x16x16 conv2 16->32 8x8 k3 same", 128, 16, 32, 8, 3, "same", False),
+    ("digits conv 1->16 8x8 k3 same", 64, 1, 16, 8, 3, "same", True),
+]
+
+
+def bench_parts(dtype, repeat):
+    """Time the parts of each convolution of PROBLEM_LAYERS (see --parts)."""
+    from numba import njit
+
+    from skdeep._kernels import conv2d
+
+    @njit
+    def im2col_all(X, k, pt, pl, ho, wo, col, reps):
+        for _ in range(reps):
+            for n in range(X.shape[0]):
+                conv2d._im2col(X[n], k, k, 1, pt, pl, ho, wo, col)
+
+    @njit
+    def col2im_all(col, k, pt, pl, ho, wo, dX, reps):
+        for _ in range(reps):
+            for n in range(dX.shape[0]):
+                conv2d._col2im(col, k, k, 1, pt, pl, ho, wo, dX[n])
+
+    @njit
+    def forward_all(W2, col, out, reps):
+        for _ in range(reps):
+            for n in range(out.shape[0]):
+                np.dot(W2, col, out[n])
+
+    @njit
+    def weight_grad_all(col, d, part, reps):
+        for _ in range(reps):
+            for n in range(d.shape[0]):
+                np.dot(col, d[n].T, part[n])
+
+    @njit
+    def input_grad_all(W2, d, col, reps):
+        for _ in range(reps):
+            for n in range(d.shape[0]):
+                np.dot(W2.T, d[n], col)
+
+    def cpu_ms(fn, *args):
+        fn(*args, 1)
+        start = time.process_time()
+        fn(*args, repeat)
+        return 1e3 * (time.process_time() - start) / repeat
+
+    print("\nwhere the time goes, 1 thread, CPU ms per batch (GEMM GFLOP/s)")
+    print("  {:36s} {:>7s} {:>14s} {:>14s} {:>14s} {:>7s}".format(
+        "layer", "im2col", "fwd GEMM", "dW GEMM", "dX GEMM", "col2im"))  # fmt: skip
+    saved = numba.get_num_threads()
+    numba.set_num_threads(1)
+    try:
+        for name, n, c_in, c_out, h, k, padding, first in PROBLEM_LAYERS:
+            rng = np.random.default_rng(0)
+            X = rng.standard_normal((n, c_in, h, h)).astype(dtype)
+            W2 = rng.standard_normal((c_out, c_in * k * k)).astype(dtype)
+            ho, wo, pt, pl = conv2d_output_shape(h, h, k, 1, padding)
+            hw, kk = ho * wo, c_in * k * k
+            col = np.empty((kk, hw), dtype)
+            out = np.empty((n, c_out, hw), dtype)
+            d = rng.standard_normal((n, c_out, hw)).astype(dtype)
+            part, dX = np.empty((n, kk, c_out), dtype), np.empty_like(X)
+            gflop = 2 * n * c_out * hw * kk / 1e6
+            with threadpool_limits(1, user_api="blas"):
+                a = cpu_ms(im2col_all, X, k, pt, pl, ho, wo, col)
+                f = cpu_ms(forward_all, W2, col, out)
+                w = cpu_ms(weight_grad_all, col, d, part)
+                x = cpu_ms(input_grad_all, W2, d, col)
+                c = cpu_ms(col2im_all, col, k, pt, pl, ho, wo, dX)
+            dx = "-" if first else f"{x:.2f} ({gflop / x:.0f})"
+            print(f"  {name:36s} {a:7.2f} {f:6.2f} ({gflop / f:4.0f}) "
+                  f"{w:6.2f} ({gflop / w:4.0f}) {dx:>14s} "
+                  f"{'-' if first else f'{c:.2f}':>7s}")  # fmt: skip
+    finally:
+        numba.set_num_threads(saved)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--dtype", default="float32", choices=["float32", "float64"])
+    parser.add_argument("--parts", action="store_true")
     args = parser.parse_args()
+    if args.parts:
+        bench_parts(np.dtype(args.dtype).type, args.repeat)
+        return
     try:
         import torch
     except ImportError:
