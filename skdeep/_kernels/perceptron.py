@@ -98,8 +98,11 @@ PENALTY_L1 = 1
 PENALTY_L2 = 2
 PENALTY_ELASTICNET = 3
 
-# Shuffled samples are prefetched this many samples ahead of their visit.
+# Shuffled samples are prefetched this many samples ahead of their visit, into the
+# cache level of this ``llvm.prefetch`` locality: 2 is L2 (``prefetcht1``), 3 is L1
+# (``prefetcht0``); see the module docstring.
 _PREFETCH_DISTANCE = 12
+_PREFETCH_LOCALITY = 2
 
 
 def new_state(intercept: float, average_intercept: float) -> np.ndarray:
@@ -115,7 +118,7 @@ def new_state(intercept: float, average_intercept: float) -> np.ndarray:
 
 @intrinsic
 def _prefetch(typingctx, arr, idx):
-    """Hint the CPU to bring ``arr[idx]``'s cache line into L2 (``prefetcht1``)."""
+    """Hint the CPU to bring ``arr[idx]``'s cache line closer (``llvm.prefetch``)."""
     sig = types.void(arr, idx)
 
     def codegen(context, builder, signature, args):
@@ -128,8 +131,8 @@ def _prefetch(typingctx, arr, idx):
         i32 = ir.IntType(32)
         fnty = ir.FunctionType(ir.VoidType(), [i8p.type, i32, i32, i32])
         fn = cgutils.get_or_insert_function(builder.module, fnty, "llvm.prefetch.p0")
-        # read access, locality 2 (L2; see the module docstring), data cache
-        builder.call(fn, [i8p, i32(0), i32(2), i32(1)])
+        # read access, locality, data cache
+        builder.call(fn, [i8p, i32(0), i32(_PREFETCH_LOCALITY), i32(1)])
         return context.get_dummy_value()
 
     return sig, codegen
