@@ -30,7 +30,7 @@ from skdeep.estimators._inference import plain_rows
 from skdeep.network.inference import network_output, prediction_threads
 from skdeep.network.inputs import kernel_rows
 from skdeep.network.network import Network
-from skdeep.network.specs import Dense, Dropout
+from skdeep.network.specs import BatchNorm, Dense, Dropout
 from skdeep.training.runner import NetworkRunner
 from skdeep.utils._compat import Interval, StrOptions, _fit_context, validate_data
 from skdeep.utils.threads import kernel_threads
@@ -43,6 +43,8 @@ AUTOENCODER_CONSTRAINTS: dict = {
     "out_activation": [StrOptions({"auto", "identity", "sigmoid"})],
     "loss": [StrOptions({"squared_error", "binary_crossentropy"})],
     "dropout": [Interval(Real, 0, 1, closed="left")],
+    "batch_norm": ["boolean"],
+    "batch_norm_momentum": [Interval(Real, 0, 1, closed="right")],
 }
 
 
@@ -79,19 +81,26 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
         c = int(self.n_components)
         specs = self._input_specs()
         for units in hidden:
-            specs.append(Dense(units, self.activation))
-            if rate > 0:
-                specs.append(Dropout(rate))
+            self._hidden_specs(specs, units, rate)
         code = self._code_specs(c)
         specs.append(code[0])
         n_encoder = len(specs)
         specs.extend(code[1:])
         for units in hidden[::-1]:
-            specs.append(Dense(units, self.activation))
-            if rate > 0:
-                specs.append(Dropout(rate))
+            self._hidden_specs(specs, units, rate)
         specs.append(Dense(n_features, out_activation))
         return Network((n_features,), tuple(specs)), n_encoder
+
+    def _hidden_specs(self, specs, units, rate) -> None:
+        """A hidden layer of the encoder or the decoder: dense (then batch
+        normalization, which carries the activation) then dropout."""
+        if self.batch_norm:
+            specs.append(Dense(units, "identity"))
+            specs.append(BatchNorm(self.activation, float(self.batch_norm_momentum)))
+        else:
+            specs.append(Dense(units, self.activation))
+        if rate > 0:
+            specs.append(Dropout(rate))
 
     def _build_network(self, data) -> Network:
         network, self._encoder_specs = self._network_parts(
@@ -176,7 +185,7 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     def _publish_architecture(self, network, params, runner) -> None:
         self.n_encoder_layers_ = sum(
-            layer.has_parameters for layer in network.layers[: self._encoder_specs]
+            layer.has_weights for layer in network.layers[: self._encoder_specs]
         )
         self._n_features_out = int(self.n_components)
 

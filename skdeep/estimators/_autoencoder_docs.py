@@ -30,6 +30,14 @@ dropout : float, default=0.0
     Inverted-dropout rate of the hidden layers of the encoder and decoder during
     training (never on the code or at transform time).
 
+batch_norm : bool, default=False
+    Follow each hidden layer of the encoder and of the decoder (not the code
+    or the output) by batch normalization, before its activation: training
+    normalizes with the mini-batch's statistics, ``transform`` and the other
+    methods with running estimates. As in :class:`~skdeep.MLPRegressor`
+    (full-batch statistics with 'lbfgs'; a batch of one sample is an error or
+    left out).
+
 solver : {'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
     The weight optimizer (as in :class:`~skdeep.MLPRegressor`).
 
@@ -82,6 +90,8 @@ COMMON_PARAMETERS = compose(
         "out_activation",
         "loss",
         "dropout",
+        "batch_norm",
+        "batch_norm_momentum",
         "solver",
         "alpha",
         "batch_size",
@@ -162,6 +172,7 @@ COMMON_ATTRIBUTES = compose(
         "t_",
         "n_features_in_",
         "feature_names_in_",
+        "batch_norm_layers_",
     ],
     SHARED_ATTRIBUTES,
     _COMMON_ATTRIBUTES_OWN,

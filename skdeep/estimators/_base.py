@@ -299,6 +299,15 @@ class BaseNetwork(
             min(LBFGS_CHUNK, train_rows.shape[0]) if lbfgs
             else self._batch_size(train_rows.shape[0])
         )  # fmt: skip
+        if lbfgs and "norm" in network.families:
+            capacity = train_rows.shape[0]  # full-batch statistics: one chunk
+        if capacity < network.min_batch:
+            reason = "batch_size=1" if train_rows.shape[0] > 1 else "1 sample to fit"
+            raise ValueError(
+                "Batch normalization of dense layers needs training batches of at "
+                f"least {network.min_batch} samples, but every batch would hold 1 "
+                f"sample ({reason}). Use a larger batch_size or more samples."
+            )
         runner = self._runner(network, rows, objective, capacity, rng_state)
         fit_task, callbacks = start_fit_task(
             callback_owner,
@@ -341,7 +350,7 @@ class BaseNetwork(
     def _initial_state(self, network, data, dtype) -> np.ndarray:
         """The fitted state vector of a first fit (layers that keep data-derived
         values fill it)."""
-        return np.zeros(network.n_state, dtype=dtype)
+        return network.initial_state(dtype)
 
     def _updated_state(self, network, data, dtype) -> np.ndarray:
         """The fitted state vector of a continued fit."""
@@ -463,7 +472,7 @@ class BaseNetwork(
         from copy import copy
 
         model = copy(self)
-        model._publish(network, params.copy(), state, runner,
+        model._publish(network, params.copy(), state.copy(), runner,
                        TrainingHistory.from_data(history.to_data()), optimizer,
                        None, out_activation)  # fmt: skip
         return vars(model)
@@ -510,7 +519,7 @@ class BaseNetwork(
             return params if params.dtype == dtype else params.astype(dtype)
         # coefs_ or intercepts_ were replaced: pack (and check) them again.
         packed = params.astype(dtype)
-        packed[:n_net] = network.pack(coefs, intercepts, dtype)
+        network.pack(coefs, intercepts, dtype, out=packed[:n_net])
         return packed
 
     def _fitted_model(self, state=None):
@@ -548,6 +557,16 @@ class BaseNetwork(
                 f"{network.n_inputs}."
             )
         return X
+
+    @property
+    def batch_norm_layers_(self) -> list:
+        """Per batch-normalization layer, input side first, a dict of its
+        ``'scale'`` (gamma) and ``'shift'`` (beta) parameters and its
+        ``'running_mean'`` and ``'running_var'`` estimates, one value per feature
+        or channel (views into the fitted parameters and state); empty without
+        ``batch_norm``."""
+        network, _, _ = self._fitted_model()
+        return network.batch_norm_views(self._params[: network.n_params], self._state)
 
     def _network_output(self, X, layers=slice(None)):
         """Validated forward pass over a validated 2-D ``X``."""

@@ -86,6 +86,26 @@ dropout : float or array-like of shape (n_layers - 2,), default=0.0
     all or one per hidden layer; no dropout at predict time. Not available
     with 'lbfgs'.
 
+batch_norm : bool, default=False
+    Follow each hidden layer by batch normalization, before its activation:
+    ``gamma (z - mean) / sqrt(var + 1e-5) + beta`` per unit. Training
+    normalizes with the mini-batch's mean and biased variance, weighted by
+    ``sample_weight`` as frequency weights (a weight of 2 counts like a
+    repeated row); prediction uses running estimates (see
+    ``batch_norm_momentum``). ``gamma`` and ``beta`` start at 1 and 0 and have
+    no L2 penalty. With 'lbfgs' the whole training set is one batch, and the
+    running estimates are its mean and unbiased variance at the solution. One
+    sample cannot be normalized: a batch_size or training set of one sample is
+    an error, and an epoch whose last batch would hold a single sample leaves
+    it out (another sample at the next shuffle).
+
+batch_norm_momentum : float, default=0.1
+    Momentum ``m`` of batch normalization's running estimates, PyTorch's
+    convention: after every training batch ``running = (1 - m) running + m
+    batch``, the running variance taking the batch's unbiased variance. They
+    start at mean 0 and variance 1 and continue across ``warm_start`` and
+    ``partial_fit``. In (0, 1].
+
 lr_decay : float, default=0.95
     Decay factor of the 'exponential' and 'step' schedules.
 
@@ -137,6 +157,12 @@ n_layers_ : int
 
 n_outputs_ : int
     Number of outputs.
+
+batch_norm_layers_ : list of dict
+    Per batch-normalization layer, input side first: its ``'scale'`` (gamma)
+    and ``'shift'`` (beta) parameters and its ``'running_mean'`` and
+    ``'running_var'`` estimates, one value per unit or channel (views into the
+    fitted parameters and state). Empty without ``batch_norm``.
 """
 
 CLASS_WEIGHT_PARAMETER = """\

@@ -55,6 +55,8 @@ class DenoisingAutoencoder(AutoencoderTask, BaseNetwork):
         activation: str = "relu",
         out_activation: str = "auto",
         dropout: float = 0.0,
+        batch_norm: bool = False,
+        batch_norm_momentum: float = 0.1,
         solver: str = "adam",
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
@@ -87,6 +89,8 @@ class DenoisingAutoencoder(AutoencoderTask, BaseNetwork):
         self.activation = activation
         self.out_activation = out_activation
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -128,7 +132,7 @@ class DenoisingAutoencoder(AutoencoderTask, BaseNetwork):
         return X.min(axis=0), X.max(axis=0)
 
     def _initial_state(self, network, data, dtype) -> np.ndarray:
-        state = np.zeros(network.n_state, dtype=dtype)
+        state = super()._initial_state(network, data, dtype)
         low, high = self._column_ranges(data.X)
         d = data.X.shape[1]
         ranges = network.state_of(state, 0)
@@ -172,6 +176,8 @@ class SparseAutoencoder(AutoencoderTask, BaseNetwork):
         activation: str = "relu",
         out_activation: str = "auto",
         dropout: float = 0.0,
+        batch_norm: bool = False,
+        batch_norm_momentum: float = 0.1,
         solver: str = "adam",
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
@@ -204,6 +210,8 @@ class SparseAutoencoder(AutoencoderTask, BaseNetwork):
         self.activation = activation
         self.out_activation = out_activation
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -252,6 +260,8 @@ class VariationalAutoencoder(AutoencoderTask, BaseNetwork):
         activation: str = "relu",
         out_activation: str = "auto",
         dropout: float = 0.0,
+        batch_norm: bool = False,
+        batch_norm_momentum: float = 0.1,
         solver: str = "adam",
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
@@ -283,6 +293,8 @@ class VariationalAutoencoder(AutoencoderTask, BaseNetwork):
         self.activation = activation
         self.out_activation = out_activation
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size
@@ -378,6 +390,8 @@ class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
         activation: str = "relu",
         out_activation: str = "auto",
         dropout: float = 0.0,
+        batch_norm: bool = False,
+        batch_norm_momentum: float = 0.1,
         solver: str = "adam",
         alpha: float = 0.0001,
         batch_size: int | str = "auto",
@@ -409,6 +423,8 @@ class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
         self.activation = activation
         self.out_activation = out_activation
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.solver = solver
         self.alpha = alpha
         self.batch_size = batch_size

@@ -19,7 +19,17 @@ from skdeep.estimators._mlp_docs import (
 )
 from skdeep.estimators._tasks import ClassifierTask, RegressorTask, check_stochastic
 from skdeep.network.network import Network
-from skdeep.network.specs import Conv2D, Dense, Dropout, Flatten, MaxPool2D
+from skdeep.network.specs import (
+    BatchNorm,
+    Conv2D,
+    Dense,
+    Dropout,
+    Flatten,
+    GlobalPool,
+    MaxPool2D,
+    ResidualAdd,
+    Shortcut,
+)
 from skdeep.utils._compat import Interval, StrOptions, _fit_context
 from skdeep.utils.validation import check_layer_sizes, is_positive_int
 
@@ -34,17 +44,23 @@ CONV_CONSTRAINTS: dict = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "weight_init": [StrOptions({"glorot", "pytorch"})],
     "dropout": [Interval(Real, 0, 1, closed="left")],
+    "batch_norm": ["boolean"],
+    "batch_norm_momentum": [Interval(Real, 0, 1, closed="right")],
+    "global_pool": [None, StrOptions({"avg", "max"})],
+    "residual": ["boolean"],
+    "residual_block_size": [Interval(Integral, 1, None, closed="left")],
 }
 
 #: The settings given per convolution block (or once for every block).
 BLOCK_PARAMS = ("filters", "kernel_size", "strides", "pool_size")
 
 
-def flatten_images(X):
+def flatten_images(X, signals=False):
     """``(X_2d, image_shape)``: 3-D ``(n, H, W)`` and 4-D ``(n, C, H, W)`` arrays
     are reshaped to ``(n, C*H*W)`` (channels-first) and their ``(C, H, W)`` is
-    returned; anything else is returned unchanged with ``None`` (2-D input is
-    validated by scikit-learn, which also gives its usual errors)."""
+    returned (with ``signals``, 3-D X is ``(n, C, L)`` signals, returned as the
+    images ``(C, 1, L)``); anything else is returned unchanged with ``None`` (2-D
+    input is validated by scikit-learn, which also gives its usual errors)."""
     if sp.issparse(X) or hasattr(X, "iloc"):
         return X, None
     ndim = getattr(X, "ndim", None)
@@ -63,20 +79,31 @@ def flatten_images(X):
             )
         return X, None
     X = np.asarray(X)
-    shape = (1, *X.shape[1:]) if ndim == 3 else tuple(X.shape[1:])
+    if ndim == 3:
+        shape = (X.shape[1], 1, X.shape[2]) if signals else (1, *X.shape[1:])
+    else:
+        shape = tuple(X.shape[1:])
     return X.reshape(X.shape[0], int(np.prod(shape))), tuple(int(s) for s in shape)
 
 
 def _normalize_shape(input_shape) -> tuple:
+    """``input_shape`` as the network's ``(C, H, W)``: a signal ``(C, L)`` is the
+    image ``(C, 1, L)``."""
     shape = tuple(input_shape)
-    if len(shape) == 2:
-        shape = (1, *shape)
-    if len(shape) != 3 or any(not is_positive_int(s) for s in shape):
+    if len(shape) not in (2, 3) or any(not is_positive_int(s) for s in shape):
         raise ValueError(
-            f"input_shape must be (H, W) or (C, H, W) of positive integers, got "
-            f"{input_shape!r}."
+            f"input_shape must be (C, L) for 1-D signals or (C, H, W) for images, "
+            f"of positive integers; got {input_shape!r}."
         )
+    if len(shape) == 2:
+        shape = (shape[0], 1, shape[1])
     return tuple(int(s) for s in shape)
+
+
+def reads_signals(estimator) -> bool:
+    """Whether the estimator reads 1-D signals: ``input_shape`` is ``(C, L)``."""
+    shape = estimator.input_shape
+    return shape is not None and hasattr(shape, "__len__") and len(shape) == 2
 
 
 def _per_block(value, n_blocks: int, name: str) -> list:
@@ -101,7 +128,7 @@ class ConvArchitecture:
     """
 
     def _as_2d(self, X):
-        return flatten_images(X)
+        return flatten_images(X, signals=reads_signals(self))
 
     def _check_sample_shape(self, image_shape) -> None:
         if image_shape is not None and image_shape != self.input_shape_:
@@ -183,8 +210,93 @@ class ConvArchitecture:
         factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
         return network.init(random_state, dtype, factor, scheme=self.weight_init)
 
+    def _check_residual(self, blocks) -> int:
+        """The number of blocks per shortcut group (0 without shortcuts), checked
+        against the blocks: a group's blocks keep the length of their input
+        (``padding='same'``), only its first block may stride and only its last
+        block may pool (after the addition)."""
+        if not self.residual:
+            return 0
+        size = int(self.residual_block_size)
+        if len(blocks) % size:
+            raise ValueError(
+                f"residual=True needs the number of convolution blocks "
+                f"({len(blocks)}) to be a multiple of residual_block_size={size}."
+            )
+        if self.padding != "same":
+            raise ValueError(
+                "residual=True needs padding='same' (a shortcut adds a group's input "
+                "to its output, which must keep its length)."
+            )
+        for i, (_, _, stride, pool) in enumerate(blocks):
+            if i % size and stride != 1:
+                raise ValueError(
+                    f"residual=True: only the first block of each group of "
+                    f"residual_block_size={size} may have strides > 1 (block {i} "
+                    f"has {stride})."
+                )
+            if (i + 1) % size and pool not in (None, 1):
+                raise ValueError(
+                    f"residual=True: only the last block of each group of "
+                    f"residual_block_size={size} may pool (block {i} has "
+                    f"pool_size={pool})."
+                )
+        return size
+
+    def _normalized(self, specs, activation) -> None:
+        """Append batch normalization carrying ``activation`` (a layer before it
+        then has no activation of its own)."""
+        specs.append(BatchNorm(activation, float(self.batch_norm_momentum)))
+
+    def _conv_specs(self, blocks, shape, group) -> list:
+        """The convolution blocks (convolution, batch normalization, activation,
+        shortcuts, pooling) on images of ``shape``."""
+        clip = getattr(self, "_clip_to_rows", False)
+        one_d = reads_signals(self)
+        bn = bool(self.batch_norm)
+        act = self.activation
+        specs = []
+        group_input, group_shape = -1, shape  # a shortcut group's input
+        for i, (filters, k, stride, pool) in enumerate(blocks):
+            if group and i % group == 0:
+                group_input, group_shape = len(specs) - 1, shape
+            ends_group = bool(group) and (i + 1) % group == 0
+            if clip:
+                kh, kw = min(k, shape[1]), min(k, shape[2])
+            else:
+                kh, kw = (1, k) if one_d else (k, k)
+            own = "identity" if bn or ends_group else act
+            conv = Conv2D(int(filters), int(kh), int(kw), int(stride), self.padding,
+                          own)  # fmt: skip
+            shape = _fits(conv, shape, f"Convolution block {i}")
+            specs.append(conv)
+            if bn:
+                self._normalized(specs, "identity" if ends_group else act)
+            if ends_group:
+                main = len(specs) - 1
+                first_stride = int(blocks[i + 1 - group][2])
+                if shape[0] != group_shape[0] or first_stride > 1:
+                    # A 1x1 convolution (and normalization) matches the widths.
+                    specs.append(Shortcut(group_input))
+                    specs.append(Conv2D(int(filters), 1, 1, first_stride, "same"))
+                    if bn:
+                        self._normalized(specs, "identity")
+                    specs.append(ResidualAdd(main, act))
+                else:
+                    specs.append(ResidualAdd(group_input, act))
+            pool = 1 if pool is None else int(pool)
+            if clip:
+                pool = min(pool, shape[1], shape[2])
+            if pool > 1:
+                pooling = MaxPool2D(1, pool) if one_d else MaxPool2D(pool, pool)
+                shape = _fits(pooling, shape, f"Pooling of block {i}",
+                              " Use a smaller pool_size or None.")  # fmt: skip
+                specs.append(pooling)
+        return specs
+
     def _build_network(self, data) -> Network:
         blocks = self._check_block_params()
+        group = self._check_residual(blocks)
         hidden = check_layer_sizes(self.hidden_layer_sizes, "hidden_layer_sizes")
         rate = float(self.dropout)
         if self.solver == "lbfgs" and rate > 0:
@@ -193,24 +305,8 @@ class ConvArchitecture:
                 "objective random, which breaks the line search); use a stochastic "
                 "solver."
             )
-        clip = getattr(self, "_clip_to_rows", False)
-        shape = data.input_shape
-        specs = []
         try:
-            for i, (filters, k, stride, pool) in enumerate(blocks):
-                kh, kw = (min(k, shape[1]), min(k, shape[2])) if clip else (k, k)
-                conv = Conv2D(int(filters), int(kh), int(kw), int(stride),
-                              self.padding, self.activation)  # fmt: skip
-                shape = _fits(conv, shape, f"Convolution block {i}")
-                specs.append(conv)
-                pool = 1 if pool is None else int(pool)
-                if clip:
-                    pool = min(pool, shape[1], shape[2])
-                if pool > 1:
-                    pooling = MaxPool2D(pool, pool)
-                    shape = _fits(pooling, shape, f"Pooling of block {i}",
-                                  " Use a smaller pool_size or None.")  # fmt: skip
-                    specs.append(pooling)
+            specs = self._conv_specs(blocks, data.input_shape, group)
         except ValueError as exc:
             settings = ", ".join(
                 f"{name}={getattr(self, name)!r}" for name in (*BLOCK_PARAMS, "padding")
@@ -218,11 +314,18 @@ class ConvArchitecture:
             raise ValueError(
                 f"{exc} (images of shape {data.input_shape}, {settings})"
             ) from None
-        specs.append(Flatten())
+        if self.global_pool is None:
+            specs.append(Flatten())
+        else:
+            specs.append(GlobalPool(self.global_pool))
         if rate > 0:
             specs.append(Dropout(rate))
         for units in hidden:
-            specs.append(Dense(units, self.activation))
+            if self.batch_norm:
+                specs.append(Dense(units, "identity"))
+                self._normalized(specs, self.activation)
+            else:
+                specs.append(Dense(units, self.activation))
             if rate > 0:
                 specs.append(Dropout(rate))
         specs.append(Dense(data.Y.shape[1], data.out_activation))
@@ -231,9 +334,20 @@ class ConvArchitecture:
     @property
     def filters_(self) -> list:
         """The learned kernels of each convolution block, ``(C_out, C_in, kh, kw)``
-        (views of the first ``len(filters)`` entries of ``coefs_``)."""
+        (views into ``coefs_``; the 1x1 convolutions of shortcuts are not
+        blocks)."""
         check_is_fitted(self)
-        return [c for c in self.coefs_ if c.ndim == 4]
+        network, _, _ = self._fitted_model()
+        kernels = [c for c in self.coefs_ if c.ndim == 4]
+        convs = [layer for layer in network.parametric_layers
+                 if isinstance(layer.spec, Conv2D)]  # fmt: skip
+        after_shortcut = {
+            id(network.layers[i + 1])
+            for i, layer in enumerate(network.layers[:-1])
+            if isinstance(layer.spec, Shortcut)
+        }
+        return [k for k, layer in zip(kernels, convs)
+                if id(layer) not in after_shortcut]  # fmt: skip
 
 
 def _fits(spec, shape, what, hint="") -> tuple:
@@ -264,6 +378,11 @@ class CNNClassifier(ClassifierTask, ConvArchitecture, BaseNetwork):
         strides=1,
         padding: str = "same",
         pool_size=2,
+        global_pool: str | None = None,
+        batch_norm: bool = False,
+        batch_norm_momentum: float = 0.1,
+        residual: bool = False,
+        residual_block_size: int = 3,
         hidden_layer_sizes=(128,),
         activation: str = "relu",
         solver: str = "adam",
@@ -299,6 +418,11 @@ class CNNClassifier(ClassifierTask, ConvArchitecture, BaseNetwork):
         self.strides = strides
         self.padding = padding
         self.pool_size = pool_size
+        self.global_pool = global_pool
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
+        self.residual = residual
+        self.residual_block_size = residual_block_size
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.solver = solver
@@ -395,6 +519,11 @@ class CNNRegressor(RegressorTask, ConvArchitecture, BaseNetwork):
         strides=1,
         padding: str = "same",
         pool_size=2,
+        global_pool: str | None = None,
+        batch_norm: bool = False,
+        batch_norm_momentum: float = 0.1,
+        residual: bool = False,
+        residual_block_size: int = 3,
         hidden_layer_sizes=(128,),
         activation: str = "relu",
         loss: str = "squared_error",
@@ -430,6 +559,11 @@ class CNNRegressor(RegressorTask, ConvArchitecture, BaseNetwork):
         self.strides = strides
         self.padding = padding
         self.pool_size = pool_size
+        self.global_pool = global_pool
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
+        self.residual = residual
+        self.residual_block_size = residual_block_size
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.loss = loss

@@ -14,7 +14,7 @@ from skdeep.estimators._mlp_docs import (
 )
 from skdeep.estimators._tasks import ClassifierTask, RegressorTask, check_stochastic
 from skdeep.network.network import Network
-from skdeep.network.specs import Dense, Dropout
+from skdeep.network.specs import BatchNorm, Dense, Dropout
 from skdeep.utils._compat import Interval, StrOptions, _fit_context
 from skdeep.utils.validation import check_layer_sizes, dropout_rates
 
@@ -22,6 +22,8 @@ from skdeep.utils.validation import check_layer_sizes, dropout_rates
 DENSE_CONSTRAINTS: dict = {
     "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
     "dropout": [Interval(Real, 0, 1, closed="left"), "array-like"],
+    "batch_norm": ["boolean"],
+    "batch_norm_momentum": [Interval(Real, 0, 1, closed="right")],
 }
 
 
@@ -42,7 +44,12 @@ class DenseArchitecture:
         rates = dropout_rates(self.dropout, len(hidden), self.solver)
         specs = []
         for units, rate in zip(hidden, rates):
-            specs.append(Dense(units, self.activation))
+            if self.batch_norm:  # the normalization carries the activation
+                momentum = float(self.batch_norm_momentum)
+                specs.append(Dense(units, "identity"))
+                specs.append(BatchNorm(self.activation, momentum))
+            else:
+                specs.append(Dense(units, self.activation))
             if rate > 0:
                 specs.append(Dropout(rate))
         specs.append(Dense(data.Y.shape[1], data.out_activation))
@@ -83,6 +90,8 @@ class MLPClassifier(ClassifierTask, DenseArchitecture, BaseNetwork):
         n_iter_no_change=10,
         max_fun=15000,
         dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.1,
         lr_decay=0.95,
         lr_step_size=10,
         class_weight=None,
@@ -111,6 +120,8 @@ class MLPClassifier(ClassifierTask, DenseArchitecture, BaseNetwork):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.lr_decay = lr_decay
         self.lr_step_size = lr_step_size
         self.class_weight = class_weight
@@ -199,6 +210,8 @@ class MLPRegressor(RegressorTask, DenseArchitecture, BaseNetwork):
         n_iter_no_change=10,
         max_fun=15000,
         dropout=0.0,
+        batch_norm=False,
+        batch_norm_momentum=0.1,
         lr_decay=0.95,
         lr_step_size=10,
     ):
@@ -227,6 +240,8 @@ class MLPRegressor(RegressorTask, DenseArchitecture, BaseNetwork):
         self.n_iter_no_change = n_iter_no_change
         self.max_fun = max_fun
         self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.batch_norm_momentum = batch_norm_momentum
         self.lr_decay = lr_decay
         self.lr_step_size = lr_step_size
 

@@ -1,8 +1,12 @@
 """Export fitted skdeep estimators to ONNX, for inference without Python or Numba.
 
 The graph recomputes the estimator's forward pass with standard ONNX operators
-(``Gemm``, ``Conv``, ``MaxPool``, the activations, ``Softmax``, ``ArgMax``,
-``Gather``), using the fitted ``coefs_`` and ``intercepts_`` as initializers:
+(``Gemm``, ``Conv``, ``MaxPool``, ``BatchNormalization`` with the running
+statistics, ``GlobalAveragePool``/``GlobalMaxPool``, ``Add`` for shortcuts, the
+activations, ``Softmax``, ``ArgMax``, ``Gather``), using the fitted ``coefs_``,
+``intercepts_`` and batch-normalization parameters and statistics as
+initializers; a CNN on 1-D signals (``input_shape=(C, L)``) is exported with 1-D
+``Conv`` and ``MaxPool`` on ``(n, C, L)`` tensors:
 
 ===========================  =========================================================
 estimator                    graph
@@ -27,11 +31,19 @@ problem (where ``decision_function`` returns 1-D). Its ``"label"`` is the class 
 the largest score, or ``classes_[1]`` where the binary score is positive, as in
 ``predict``.
 
+RNNClassifier and RNNRegressor export each recurrent layer as one ONNX ``LSTM``,
+``GRU`` or ``RNN`` operator (:mod:`skdeep.integrations._onnx_recurrent`); their
+``X`` is the 2-D input ``(n, n_timesteps * n_features)`` of the fitted number of
+steps, flattened time-major, and sequences padded with NaN at the end are read up
+to their last valid step (``sequence_lens``), as ``predict`` reads them.
+
 onnx is imported only when :func:`to_onnx` runs (``pip install skdeep[onnx]``).
 """
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
+
+from skdeep.integrations._onnx_recurrent import recurrent_layer
 
 #: Opset used when ``target_opset`` is None; every operator used exists unchanged
 #: from opset 13 on.
@@ -253,53 +265,169 @@ def _conv_pads(layer) -> list:
     return [top, left, bottom, right]
 
 
-def _layers(builder, network, params, n_specs, x: str) -> str:
-    """The prediction-mode forward pass of the first ``n_specs`` layers of
-    ``network`` on the rows ``x``, one exporter per layer kind; return the output."""
+def _is_signal_network(network) -> bool:
+    """Whether every spatial layer of ``network`` runs along the width of
+    one-row images (1-D signals, exported with 1-D operators)."""
     from skdeep.network import specs
 
-    images = False  # whether x currently holds (n, C, H, W) tensors
+    spatial = [layer for layer in network.layers
+               if isinstance(layer.spec, specs.Conv2D | specs.MaxPool2D)]  # fmt: skip
+    return (
+        len(network.input_shape) == 3
+        and network.input_shape[1] == 1
+        and all(
+            (layer.spec.kernel_h if isinstance(layer.spec, specs.Conv2D)
+             else layer.spec.pool_h) == 1
+            for layer in spatial
+        )
+    )  # fmt: skip
+
+
+class _Tensors:
+    """Where the graph holds a layer's output: its name and whether it is a
+    channels-first tensor ``(n, C, L)`` / ``(n, C, H, W)`` or rows ``(n, m)``."""
+
+    def __init__(self, builder, network, x: str):
+        self.builder = builder
+        self.signals = _is_signal_network(network)
+        self.shape = tuple(network.input_shape)
+        self.name = x
+        self.spatial = False
+        self.outputs = {}  # spec index (-1: the input) -> (name, spatial, shape)
+        self.keep(-1)
+
+    def keep(self, index) -> None:
+        self.outputs[index] = (self.name, self.spatial, self.shape)
+
+    def read(self, index) -> None:
+        """Continue from spec ``index``'s output (a shortcut)."""
+        self.name, self.spatial, self.shape = self.outputs[index]
+
+    def as_spatial(self, shape) -> str:
+        """The current tensor as channels-first images of ``shape`` (C, H, W)."""
+        if not self.spatial:
+            dims = (shape[0], shape[2]) if self.signals else shape
+            target = np.array([-1, *dims], dtype=np.int64)
+            self.name = self.builder.node(
+                "Reshape", [self.name, self.builder.constant(target, "images")]
+            )
+            self.spatial = True
+        return self.name
+
+    def as_rows(self) -> str:
+        if self.spatial:
+            self.name = self.builder.node("Flatten", [self.name], axis=1)
+            self.spatial = False
+        return self.name
+
+    def window(self, h, w) -> list:
+        """A 2-D window or stride as the graph's spatial rank needs it."""
+        return [w] if self.signals else [h, w]
+
+
+def _batch_norm(builder, tensors, layer, params, state, spec) -> str:
+    """Inference-mode batch normalization (ONNX ``BatchNormalization`` with the
+    running statistics), then the activation."""
+    from skdeep._kernels import codes
+
+    c = layer.n_biases // 2
+    b, s = layer.bias_offset, layer.state_offset
+    x = tensors.as_spatial(layer.input_shape) if len(layer.input_shape) == 3 else (
+        tensors.as_rows()
+    )  # fmt: skip
+    names = [
+        builder.constant(np.asarray(values, builder.dtype), prefix)
+        for values, prefix in (
+            (params[b : b + c], "bn_scale"),
+            (params[b + c : b + 2 * c], "bn_shift"),
+            (state[s : s + c], "bn_mean"),
+            (state[s + c : s + 2 * c], "bn_var"),
+        )
+    ]
+    y = builder.node("BatchNormalization", [x, *names], epsilon=codes.BN_EPSILON)
+    return builder.activation(y, spec.activation)
+
+
+def _layers(builder, network, params, n_specs, x: str, state=None) -> str:
+    """The prediction-mode forward pass of the first ``n_specs`` layers of
+    ``network`` on the rows ``x``, one exporter per layer kind; return the output.
+
+    Convolutions, pooling and batch normalization run on channels-first tensors
+    (``(n, C, L)`` with 1-D operators for 1-D signals, ``(n, C, H, W)``
+    otherwise); shortcuts and residual additions read the kept output of an
+    earlier layer."""
+    from skdeep.network import specs
+
+    state = np.zeros(network.n_state) if state is None else state
     coefs, intercepts = network.views(params)
+    tensors = _Tensors(builder, network, x)
     used = 0
-    for layer in network.layers[:n_specs]:
+    found = {}  # the recurrent layers' sequence lengths
+    for index, layer in enumerate(network.layers[:n_specs]):
         spec = layer.spec
         if isinstance(spec, specs.Dense):
-            if images:
-                x, images = builder.node("Flatten", [x], axis=1), False
-            x = builder.dense(x, coefs[used], intercepts[used], spec.activation)
+            tensors.name = builder.dense(tensors.as_rows(), coefs[used],
+                                         intercepts[used], spec.activation)  # fmt: skip
             used += 1
         elif isinstance(spec, specs.Conv2D):
-            if not images:
-                shape = np.array([-1, *layer.input_shape], dtype=np.int64)
-                x = builder.node("Reshape", [x, builder.constant(shape, "images")])
-                images = True
-            weight = builder.constant(np.asarray(coefs[used], builder.dtype), "kernel")
+            x = tensors.as_spatial(layer.input_shape)
+            kernel = np.asarray(coefs[used], builder.dtype)
+            top, left, bottom, right = _conv_pads(layer)
+            if tensors.signals:
+                kernel, pads = kernel[:, :, 0, :], [left, right]
+            else:
+                pads = [top, left, bottom, right]
+            weight = builder.constant(kernel, "kernel")
             bias = builder.constant(np.asarray(intercepts[used], builder.dtype), "bias")
             x = builder.node(
                 "Conv",
                 [x, weight, bias],
-                kernel_shape=[spec.kernel_h, spec.kernel_w],
-                strides=[spec.stride, spec.stride],
-                pads=_conv_pads(layer),
+                kernel_shape=tensors.window(spec.kernel_h, spec.kernel_w),
+                strides=tensors.window(spec.stride, spec.stride),
+                pads=pads,
             )
-            x = builder.activation(x, spec.activation)
+            tensors.name = builder.activation(x, spec.activation)
             used += 1
         elif isinstance(spec, specs.MaxPool2D):
-            x = builder.node(
+            tensors.name = builder.node(
                 "MaxPool",
-                [x],
-                kernel_shape=[spec.pool_h, spec.pool_w],
-                strides=[spec.pool_h, spec.pool_w],
+                [tensors.as_spatial(layer.input_shape)],
+                kernel_shape=tensors.window(spec.pool_h, spec.pool_w),
+                strides=tensors.window(spec.pool_h, spec.pool_w),
                 ceil_mode=0,
             )
+        elif isinstance(spec, specs.BatchNorm):
+            tensors.name = _batch_norm(builder, tensors, layer, params, state, spec)
+        elif isinstance(spec, specs.GlobalPool):
+            op = "GlobalMaxPool" if spec.mode == "max" else "GlobalAveragePool"
+            x = builder.node(op, [tensors.as_spatial(layer.input_shape)])
+            tensors.name, tensors.spatial = builder.node("Flatten", [x], axis=1), False
+        elif isinstance(spec, specs.Shortcut):
+            tensors.read(spec.source)
+        elif isinstance(spec, specs.ResidualAdd):
+            current = tensors.name, tensors.spatial, tensors.shape
+            tensors.read(spec.source)  # in the form of the current tensor
+            if current[1]:
+                other = tensors.as_spatial(layer.input_shape)
+            else:
+                other = tensors.as_rows()
+            tensors.name, tensors.spatial, tensors.shape = current
+            x = builder.node("Add", [tensors.name, other])
+            tensors.name = builder.activation(x, spec.activation)
+        elif isinstance(spec, specs.Recurrent):
+            tensors.name = recurrent_layer(builder, layer, coefs[used],
+                                           intercepts[used], tensors.name,
+                                           found)  # fmt: skip
+            used += 1
         elif isinstance(spec, specs.Flatten):
-            if images:
-                x, images = builder.node("Flatten", [x], axis=1), False
+            tensors.as_rows()
         elif not isinstance(
             spec, specs.Dropout | specs.Corruption | specs.SparsityPenalty
         ):  # the identity at prediction
             raise TypeError(f"Cannot export a {type(spec).__name__} layer to ONNX.")
-    return builder.node("Flatten", [x], axis=1) if images else x
+        tensors.shape = layer.output_shape
+        tensors.keep(index)
+    return tensors.as_rows()
 
 
 def _network_outputs(builder, estimator):
@@ -309,9 +437,10 @@ def _network_outputs(builder, estimator):
     from sklearn.base import is_classifier
 
     elem = helper.np_dtype_to_tensor_dtype(np.dtype(builder.dtype))
-    network, params, _ = estimator._fitted_model()
+    network, params, state = estimator._fitted_model()
     if hasattr(estimator, "transform"):  # an autoencoder: its codes
-        codes = _layers(builder, network, params, estimator._encoder_specs, "X")
+        codes = _layers(builder, network, params, estimator._encoder_specs, "X",
+                        state)  # fmt: skip
         m = estimator._n_features_out
         # The variational encoder's output holds means, then log-variances: keep
         # the means, which is what transform returns.
@@ -319,7 +448,7 @@ def _network_outputs(builder, estimator):
                   for v in ([0], [m], [1])]  # fmt: skip
         builder.node("Slice", [codes, *limits], output="codes")
         return [helper.make_tensor_value_info("codes", elem, [None, m])]
-    P = _layers(builder, network, params, len(network.specs), "X")
+    P = _layers(builder, network, params, len(network.specs), "X", state)
     if is_classifier(estimator):
         return _classifier_outputs(builder, estimator, P)
     builder.node("Identity", [P], output="variable")

@@ -137,6 +137,11 @@ def network_output(network, params, state, rows, order=None, *, layers=slice(Non
     dtype = params.dtype
     out = np.empty((n if outputs else 0, n_out), dtype)
     losses = np.empty(n if objective is not None else 0, dtype=np.float64)
+    if not state.flags.writeable:
+        # The batch-normalization kernel is compiled with its training-time update
+        # of the running statistics, which Numba types for a writeable state only:
+        # a read-only fitted state (a memory-mapped model) is copied (it is small).
+        state = state.copy()
     if n:
         key, work, families = _take_buffers(network, layers, min(chunk, n), dtype)
         forward_rows(

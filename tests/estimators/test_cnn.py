@@ -48,7 +48,7 @@ def test_2d_3d_and_4d_input_give_the_same_model(digits):
         CNNClassifier(**params).fit(X, y),
         CNNClassifier(**params).fit(X.reshape(-1, 8, 8), y),
         CNNClassifier(**params).fit(X.reshape(-1, 1, 8, 8), y),
-        CNNClassifier(input_shape=(8, 8), **params).fit(X, y),
+        CNNClassifier(input_shape=(1, 8, 8), **params).fit(X, y),
     ]
     for clf in fits[1:]:
         assert clf.input_shape_ == (1, 8, 8)

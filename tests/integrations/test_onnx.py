@@ -334,3 +334,91 @@ def test_refuses_sample_of_the_wrong_width(blobs):
         to_onnx(clf, X[:, :5])
     with pytest.raises(ValueError, match="X_sample must be 2-D"):
         to_onnx(clf, X[0])
+
+
+# ------------------------------------------- batch norm, 1-D CNNs, shortcuts
+def _signals(n=160, length=24, channels=2, seed=0):
+    rng = np.random.RandomState(seed)
+    X = rng.randn(n, channels * length)
+    y = X[:, : length // 2].sum(axis=1) > X[:, length // 2 : length].sum(axis=1)
+    return X, y.astype(int)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_mlp_with_batch_norm(blobs, dtype):
+    (X_train, X_test), (y_train, _) = _split(*blobs, dtype=dtype)
+    clf = _fit(MLPClassifier((10, 5), batch_norm=True, max_iter=40, random_state=0),
+               X_train, y_train)  # fmt: skip
+    model, _ = _check_classifier(clf, X_test)
+    ops = [node.op_type for node in model.graph.node]
+    assert ops.count("BatchNormalization") == 2
+
+
+# onnxruntime's CPU provider has no float64 Conv: the CNNs are checked in float32.
+@pytest.mark.parametrize("dtype", [np.float32])
+def test_fcn_recipe_on_signals(dtype):
+    X, y = _signals()
+    (X_train, X_test), (y_train, _) = _split(X, y, dtype=dtype)
+    clf = _fit(
+        CNNClassifier(input_shape=(2, 24), filters=(6, 8, 6), kernel_size=(8, 5, 3),
+                      pool_size=None, batch_norm=True, global_pool="avg",
+                      hidden_layer_sizes=(), max_iter=4, random_state=0),
+        X_train, y_train,
+    )  # fmt: skip
+    model, _ = _check_classifier(clf, X_test)
+    ops = [node.op_type for node in model.graph.node]
+    assert "GlobalAveragePool" in ops and ops.count("BatchNormalization") == 3
+    conv = next(node for node in model.graph.node if node.op_type == "Conv")
+    kernel = next(a for a in conv.attribute if a.name == "kernel_shape")
+    assert list(kernel.ints) == [8]  # a 1-D convolution
+
+
+@pytest.mark.parametrize("dtype", [np.float32])
+def test_resnet_recipe_with_max_pooling_and_global_max(dtype):
+    X, y = _signals(length=16)
+    (X_train, X_test), (y_train, _) = _split(X, y, dtype=dtype)
+    clf = _fit(
+        CNNClassifier(input_shape=(2, 16), filters=(3,) * 3 + (4,) * 3 + (4,) * 3,
+                      kernel_size=(8, 5, 3) * 3, pool_size=(None, None, 2) * 3,
+                      batch_norm=True, residual=True, global_pool="max",
+                      hidden_layer_sizes=(4,), max_iter=3, random_state=0),
+        X_train, y_train,
+    )  # fmt: skip
+    model, _ = _check_classifier(clf, X_test)
+    ops = [node.op_type for node in model.graph.node]
+    assert ops.count("Add") == 3 and "GlobalMaxPool" in ops
+
+
+def test_residual_cnn_on_images_without_batch_norm():
+    X, y = load_digits(return_X_y=True)
+    (X_train, X_test), (y_train, _) = _split(X[:300] / 16, y[:300])
+    clf = _fit(
+        CNNClassifier(input_shape=(1, 8, 8), filters=(4, 4), strides=(2, 1),
+                      pool_size=None, residual=True, residual_block_size=2,
+                      global_pool="avg", hidden_layer_sizes=(), max_iter=3,
+                      random_state=0),
+        X_train, y_train,
+    )  # fmt: skip
+    _check_classifier(clf, X_test)
+
+
+def test_cnn_regressor_on_signals_with_pooling():
+    X, _ = _signals(length=20)
+    target = X[:, :5].mean(axis=1)
+    (X_train, X_test), (t_train, _) = _split(X, target)
+    reg = _fit(CNNRegressor(input_shape=(2, 20), filters=(3,), kernel_size=4,
+                            pool_size=2, batch_norm=True, hidden_layer_sizes=(5,),
+                            max_iter=5, random_state=0), X_train, t_train)  # fmt: skip
+    out = _run(to_onnx(reg, X_test[:2]), X_test)
+    np.testing.assert_allclose(out["variable"].ravel(), reg.predict(X_test),
+                               rtol=0, atol=ATOL)  # fmt: skip
+
+
+@pytest.mark.parametrize("make", [DenoisingAutoencoder, VariationalAutoencoder])
+def test_autoencoder_with_batch_norm(make):
+    X, _ = make_classification(n_samples=200, n_features=8, random_state=0)
+    ((X_train, X_test),) = _split(X)
+    ae = _fit(make(n_components=2, hidden_layer_sizes=(6,), batch_norm=True,
+                   max_iter=5, random_state=0), X_train)  # fmt: skip
+    out = _run(to_onnx(ae, X_test[:2]), X_test)
+    np.testing.assert_allclose(out["codes"], ae.transform(X_test), rtol=0, atol=ATOL)
