@@ -155,6 +155,22 @@ warm_start : bool, default=False
 dropout : float, default=0.0
     Inverted-dropout rate of the flattened features and of the dense hidden
     layers during training; no dropout at predict time.
+
+weight_init : {'glorot', 'pytorch'}, default='glorot'
+    How the weights and biases of the convolutions and dense layers are drawn,
+    layer by layer, weights then biases, from ``U(-r, r)``:
+
+    - 'glorot': scikit-learn's MLP initialization,
+      ``r = sqrt(6 / (fan_in + fan_out))`` (``sqrt(2 / ...)`` for a logistic
+      activation), with ``fan_in = C_in kh kw`` and ``fan_out = C_out kh kw``
+      for a convolution;
+    - 'pytorch': PyTorch's default for ``nn.Conv2d`` and ``nn.Linear``
+      (kaiming-uniform with ``a = sqrt(5)``), ``r = 1 / sqrt(fan_in)``. It
+      trained the digits CNN of ``benchmarks/bench_cnn.py`` to 0.940 held-out
+      accuracy against 0.933 for 'glorot' (mean of 5 seeds; PyTorch itself
+      0.948), and is what to use to compare with a PyTorch network.
+
+    Batch normalization starts at scale 1 and shift 0 either way.
 """
 
 CNN_PARAMETERS = compose(
@@ -193,6 +209,7 @@ CNN_PARAMETERS = compose(
         "epsilon",
         "n_iter_no_change",
         "dropout",
+        "weight_init",
         "lr_decay",
         "lr_step_size",
     ],
