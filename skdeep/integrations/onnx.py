@@ -36,12 +36,6 @@ RNNClassifier and RNNRegressor export each recurrent layer as one ONNX ``LSTM``,
 ``X`` is the 2-D input ``(n, n_timesteps * n_features)`` of the fitted number of
 steps, flattened time-major, and sequences padded with NaN at the end are read up
 to their last valid step (``sequence_lens``), as ``predict`` reads them.
-
-RNNClassifier and RNNRegressor export each recurrent layer as one ONNX ``LSTM``,
-``GRU`` or ``RNN`` operator (:mod:`skdeep.integrations._onnx_recurrent`); their
-``X`` is the 2-D input ``(n, n_timesteps * n_features)`` of the fitted number of
-steps, flattened time-major, and sequences padded with NaN at the end are read up
-to their last valid step (``sequence_lens``), as ``predict`` reads them.
 onnxruntime (1.32) runs these operators in float32 only: fit on float32 data to
 run the graph there.
 
@@ -50,8 +44,6 @@ onnx is imported only when :func:`to_onnx` runs (``pip install skdeep[onnx]``).
 
 import numpy as np
 from sklearn.utils.validation import check_is_fitted
-
-from skdeep.integrations._onnx_recurrent import recurrent_layer
 
 from skdeep.integrations._onnx_recurrent import recurrent_layer
 
@@ -373,7 +365,6 @@ def _layers(builder, network, params, n_specs, x: str, state=None) -> str:
     tensors = _Tensors(builder, network, x)
     used = 0
     found = {}  # the recurrent layers' sequence lengths
-    found = {}  # the recurrent layers' sequence lengths
     for index, layer in enumerate(network.layers[:n_specs]):
         spec = layer.spec
         if isinstance(spec, specs.Dense):
@@ -429,10 +420,6 @@ def _layers(builder, network, params, n_specs, x: str, state=None) -> str:
             tensors.name = recurrent_layer(builder, layer, coefs[used],
                                            intercepts[used], tensors.name,
                                            found)  # fmt: skip
-            used += 1
-        elif isinstance(spec, specs.Recurrent):
-            x = recurrent_layer(builder, layer, coefs[used], intercepts[used], x,
-                                found)  # fmt: skip
             used += 1
         elif isinstance(spec, specs.Flatten):
             tensors.as_rows()
