@@ -32,7 +32,8 @@ def _layouts():
         "2d_square": (IMAGES.reshape(N, 16), {}),
         "3d": (IMAGES, {}),
         "4d": (IMAGES[:, None], {}),
-        "input_shape_hw": (IMAGES.reshape(N, 16), {"input_shape": (4, 4)}),
+        # input_shape=(4, 4) is not among them: two entries are (C, L), a
+        # signal of 4 channels of length 4 (issue 13).
         "input_shape_chw": (IMAGES.reshape(N, 16), {"input_shape": (1, 4, 4)}),
     }
 
@@ -125,3 +126,14 @@ def test_same_padding_takes_a_kernel_larger_than_the_image():
     est = _fit(CNNClassifier, IMAGES, kernel_size=5, padding="same", pool_size=None)
     assert est.filters_[0].shape == (2, 1, 5, 5)
     assert est.coefs_[1].shape[0] == 2 * 4 * 4
+
+
+def test_a_two_entry_input_shape_is_a_signal_not_an_image():
+    """``input_shape=(4, 4)`` reads ``(C, L)``: 4 channels of length 4, the image
+    ``(4, 1, 4)`` whose kernels run along its one row (issue 13), so it is not
+    among the layouts of the 4x4 image above."""
+    X = IMAGES.reshape(N, 16)
+    est = _fit(CNNClassifier, X, input_shape=(4, 4), kernel_size=3,
+               padding="valid", pool_size=None)  # fmt: skip
+    assert est.input_shape_ == (4, 1, 4)
+    assert est.coefs_[1].shape[0] == 2 * 1 * 2  # 2 filters x (4 - 3 + 1) positions
