@@ -55,9 +55,17 @@ class VersionedStateMixin:
 
     def __getstate__(self):
         state = super().__getstate__()
+        if "_inference_check" in state:
+            # A cache of checks, not part of the model: saved as None (so that
+            # skops sees no internal type) and made anew on loading.
+            state = {**state, "_inference_check": None}
         return {**state, "_skdeep_version": __version__}
 
     def __setstate__(self, state):
+        if "_inference_check" in state and state["_inference_check"] is None:
+            from skdeep.estimators._inference import InferenceCheck
+
+            state = {**state, "_inference_check": InferenceCheck()}
         saved = state.pop("_skdeep_version", "unknown")
         name = type(self).__name__
         if saved != __version__:
