@@ -58,6 +58,36 @@ ESTIMATORS = [
         max_iter=50,
         learning_rate_init=0.05,
     ),
+    # Batch normalization: the checks' tiny fits normalize with the statistics of
+    # one full batch, and sample weights count as repetitions there too.
+    MLPClassifier(hidden_layer_sizes=(16, 8), batch_norm=True, max_iter=100),
+    MLPRegressor(hidden_layer_sizes=(8,), batch_norm=True, solver="lbfgs", max_iter=50),
+    # The FCN recipe (scaled down) on the checks' rows read as single-row images
+    # (1-D convolutions, batch norm per channel, global average pooling), and
+    # residual groups of two blocks with batch norm.
+    CNNClassifier(
+        filters=(4, 8, 4),
+        kernel_size=(8, 5, 3),
+        pool_size=None,
+        batch_norm=True,
+        global_pool="avg",
+        hidden_layer_sizes=(),
+        max_iter=50,
+        random_state=0,
+    ),
+    CNNRegressor(
+        filters=(3, 3),
+        kernel_size=(2, 1),
+        padding="same",
+        pool_size=None,
+        batch_norm=True,
+        residual=True,
+        residual_block_size=2,
+        hidden_layer_sizes=(8,),
+        learning_rate_init=0.01,
+        max_iter=50,
+        random_state=0,
+    ),
     # The checks' 2-D rows are univariate series (one step per column).
     RNNClassifier(),
     RNNRegressor(learning_rate_init=0.01),
@@ -73,6 +103,9 @@ ESTIMATORS = [
     ),
     RNNRegressor(cell="rnn", recurrent_units=(16,), solver="lbfgs", max_iter=100),
     DenoisingAutoencoder(n_components=2, hidden_layer_sizes=(8,), max_iter=20),
+    DenoisingAutoencoder(
+        n_components=2, hidden_layer_sizes=(8,), batch_norm=True, max_iter=20
+    ),
     # scikit-learn's checks fit rows around 100 unscaled: plain SGD with momentum
     # diverges there above a rate of 1e-4 (a fit that skdeep refuses).
     DenoisingAutoencoder(

@@ -204,12 +204,6 @@ class ConvArchitecture:
             _per_block(self.pool_size, n, "pool_size"),
         ))  # fmt: skip
 
-    def _init_parameters(self, network, random_state, dtype):
-        """scikit-learn's Glorot initialization (``weight_init='glorot'``) or
-        PyTorch's ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (``'pytorch'``)."""
-        factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
-        return network.init(random_state, dtype, factor, scheme=self.weight_init)
-
     def _check_residual(self, blocks) -> int:
         """The number of blocks per shortcut group (0 without shortcuts), checked
         against the blocks: a group's blocks keep the length of their input
@@ -293,6 +287,12 @@ class ConvArchitecture:
                               " Use a smaller pool_size or None.")  # fmt: skip
                 specs.append(pooling)
         return specs
+
+    def _init_parameters(self, network, random_state, dtype):
+        """scikit-learn's Glorot initialization (``weight_init='glorot'``) or
+        PyTorch's ``U(-1/sqrt(fan_in), 1/sqrt(fan_in))`` (``'pytorch'``)."""
+        factor = 2.0 if self.activation in ("logistic", "sigmoid") else 6.0
+        return network.init(random_state, dtype, factor, scheme=self.weight_init)
 
     def _build_network(self, data) -> Network:
         blocks = self._check_block_params()

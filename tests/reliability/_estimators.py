@@ -6,6 +6,12 @@ the data it is fitted on. Configurations are tiny (few epochs, small layers), an
 the CNNs see 16 features, i.e. 4x4 images, and the RNNs univariate series of 16
 steps.
 
+Besides one default-like configuration per estimator (named after its class),
+variants named ``Class+variant`` exercise layers the defaults lack (batch
+normalization, 1-D signals, global pooling, residual groups); tables keyed by
+estimator use the class name (:attr:`EstimatorSpec.cls`) unless a variant needs
+an entry of its own.
+
 ``epoch_kernel`` names the compiled kernel that ``fit`` calls for every epoch (for
 every one-vs-rest problem, for the perceptron), as ``"module:attribute"``: the
 interrupt tests patch it to simulate a Ctrl-C during an epoch.
@@ -50,6 +56,11 @@ class EstimatorSpec:
     sample_weight: bool = True
     images: bool = False  # accepts 3-D (n, H, W) and 4-D (n, C, H, W) input
     sequences: bool = False  # accepts 3-D (n, n_timesteps, n_features) input
+
+    @property
+    def cls(self) -> str:
+        """The estimator's class name (a variant's name adds ``+variant``)."""
+        return self.make.__name__
 
     def build(self):
         return self.make(**self.params)
@@ -142,10 +153,67 @@ SPECS = [
         sequences=True,
     ),
     EstimatorSpec(
+        "MLPClassifier+batch_norm",
+        MLPClassifier,
+        MLP_EPOCH,
+        dict(
+            hidden_layer_sizes=(4,),
+            batch_norm=True,
+            dropout=0.1,
+            max_iter=3,
+            random_state=0,
+        ),
+    ),
+    EstimatorSpec(
+        "CNNClassifier+fcn",  # the FCN recipe, scaled down, on 2 signals of 8 steps
+        CNNClassifier,
+        MLP_EPOCH,
+        dict(
+            input_shape=(2, 8),
+            filters=(2, 3, 2),
+            kernel_size=(8, 5, 3),
+            pool_size=None,
+            batch_norm=True,
+            global_pool="avg",
+            hidden_layer_sizes=(),
+            batch_size=16,
+            max_iter=3,
+            random_state=0,
+        ),
+        images=True,
+    ),
+    EstimatorSpec(
+        "CNNRegressor+resnet",  # residual groups, batch norm and global max on 4x4
+        CNNRegressor,
+        MLP_EPOCH,
+        dict(
+            filters=(2, 2, 3, 3),
+            kernel_size=(3, 2, 3, 2),
+            pool_size=None,
+            batch_norm=True,
+            residual=True,
+            residual_block_size=2,
+            global_pool="max",
+            hidden_layer_sizes=(3,),
+            max_iter=3,
+            random_state=0,
+        ),
+        kind="regressor",
+        images=True,
+    ),
+    EstimatorSpec(
         "DenoisingAutoencoder",
         DenoisingAutoencoder,
         AUTOENCODER_EPOCH,
         SMALL_AE,
+        kind="transformer",
+        sample_weight=False,
+    ),
+    EstimatorSpec(
+        "DenoisingAutoencoder+batch_norm",
+        DenoisingAutoencoder,
+        AUTOENCODER_EPOCH,
+        {**SMALL_AE, "batch_norm": True},
         kind="transformer",
         sample_weight=False,
     ),

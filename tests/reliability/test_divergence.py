@@ -100,6 +100,24 @@ DIVERGING = {
         Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
         Diverging(sgd(100.0), 1e6, "raised", "lr100_X1e6"),
     ],
+    # Batch normalization undoes the scale of the weights before it: the layers
+    # after the last normalization blow the outputs up.
+    "MLPClassifier+batch_norm": [
+        Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
+        Diverging(sgd(1e6), 1e6, "raised", "lr1e6_X1e6"),
+    ],
+    "CNNClassifier+fcn": [
+        Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
+        Diverging(sgd(1e6), 1e6, "raised", "lr1e6_X1e6"),
+    ],
+    "CNNRegressor+resnet": [
+        Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
+        Diverging(sgd(1e6), 1e6, "raised", "lr1e6_X1e6"),
+    ],
+    "DenoisingAutoencoder+batch_norm": [
+        Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
+        Diverging(sgd(1.0), 1.0, "raised", "lr1"),
+    ],
     "DenoisingAutoencoder": [
         Diverging(sgd(1e6), 1.0, "raised", "lr1e6"),
         Diverging(sgd(1.0), 1.0, "raised", "lr1"),

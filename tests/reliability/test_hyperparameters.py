@@ -75,6 +75,13 @@ INVALID = {
     "beta_2": [Bad(1.0, "one"), Bad(-0.1, "negative")],
     "bidirectional": [WRONG_TYPE, NOT_A_BOOL],
     "cell": [Bad("lstm2", "unknown"), Bad(1, "int"), Bad(None, "none")],
+    "batch_norm": [WRONG_TYPE, NOT_A_BOOL],
+    "batch_norm_momentum": [
+        Bad(0.0, "zero"),
+        Bad(1.5, "above_one"),
+        Bad(np.nan, "nan"),
+        WRONG_TYPE,
+    ],
     "class_weight": [
         Bad("unknown", "unknown"),
         Bad(1, "int"),
@@ -118,6 +125,7 @@ INVALID = {
         by_fit(("a",), "str_filters"),
     ],
     "fit_intercept": [WRONG_TYPE, NOT_A_BOOL],
+    "global_pool": [Bad("mean", "unknown"), Bad(1, "int")],
     "hidden_layer_sizes": [
         Bad(0, "zero"),
         Bad("a", "str"),
@@ -141,7 +149,7 @@ INVALID = {
         by_fit((0,), "zero_in_tuple"),
         by_fit((2.5,), "float_in_tuple"),
         by_fit((3, 3), "one_per_missing_block"),
-        by_fit(5, "larger_than_image", padding="valid", **IMAGE_4X4),
+        by_fit(5, "larger_than_image", padding="valid", residual=False, **IMAGE_4X4),
     ],
     "l1_ratio": [Bad(1.5, "above_one"), Bad(-0.1, "negative")],
     "learning_rate": [Bad("unknown", "unknown"), Bad(0.1, "float")],
@@ -186,6 +194,18 @@ INVALID = {
     ],
     "power_t": [Bad(-1.0, "negative"), WRONG_TYPE],
     "prior": [Bad("uniform", "unknown")],
+    "residual": [
+        WRONG_TYPE,
+        NOT_A_BOOL,
+        by_fit(True, "blocks_not_a_multiple", residual_block_size=5),
+        by_fit(True, "valid_padding", residual_block_size=1, padding="valid"),
+    ],
+    "residual_block_size": [
+        Bad(0, "zero"),
+        Bad(1.5, "float"),
+        WRONG_TYPE,
+        by_fit(5, "not_dividing_the_blocks", residual=True),
+    ],
     "random_state": [Bad(-1, "negative"), Bad("seed", "str"), Bad(1.5, "float")],
     "recurrent_units": [
         Bad(0, "zero"),
@@ -230,7 +250,7 @@ KNOWN_BUGS: dict = {}
 
 
 def _applies(case, spec):
-    return not case.only or spec.name in case.only
+    return not case.only or spec.name in case.only or spec.cls in case.only
 
 
 def _cases():
@@ -262,7 +282,7 @@ def test_invalid_hyperparameter(spec, name, case, monkeypatch):
     else:
         assert isinstance(info.value, InvalidParameterError)
         assert str(info.value).startswith(
-            f"The '{name}' parameter of {spec.name} must be"
+            f"The '{name}' parameter of {spec.cls} must be"
         )
     assert_identical(vars(est), state)
 
