@@ -16,6 +16,7 @@ CASES = {
     "anomaly_detection.py": ["anomaly_detection.png"],
     "grid_search_pipeline.py": [],
     "out_of_core_dask.py": ["out_of_core_dask.png"],
+    "time_series_fcn.py": ["time_series_fcn.png"],
 }
 # Examples that need an optional extra: skipped when it is not installed.
 REQUIRES = {"out_of_core_dask.py": ["dask.array", "distributed", "dask_ml"]}
