@@ -196,6 +196,29 @@ def test_aeon_sktime_layout():
     )
 
 
+def test_aeon_sktime_unequal_length_snippet():
+    """aeon's unequal-length collections, a list of (n_channels, n_timepoints_i)
+    arrays: the documented snippet pads them at the end with NaN into
+    (n_cases, max_timepoints, n_channels), and each case is read up to its own
+    end (the same probabilities as the case alone, and as the equal-length
+    layout for the cases that have every step)."""
+    X, y = _data(features=3)
+    X_padded, lengths = _padded(X, shortest=2)
+    series = [X[i, : lengths[i]].T.copy() for i in range(len(X))]  # aeon's list
+    assert series[1].shape == (3, lengths[1])
+    # The snippet:
+    steps = max(s.shape[1] for s in series)
+    X_ours = np.full((len(series), steps, series[0].shape[0]), np.nan)
+    for i, s in enumerate(series):
+        X_ours[i, : s.shape[1]] = s.T
+    np.testing.assert_array_equal(X_ours, X_padded)
+    clf = RNNClassifier(recurrent_units=4, max_iter=3, random_state=0).fit(X_ours, y)
+    proba = clf.predict_proba(X_ours)
+    for i in (0, 1, 2):
+        alone = clf.predict_proba(series[i].T[None])  # any length at prediction
+        np.testing.assert_allclose(proba[i : i + 1], alone, rtol=1e-12)
+
+
 @pytest.mark.parametrize("cell", CELLS)
 def test_nan_padding_reads_each_sequence_up_to_its_end(cell):
     X, y = _data()
