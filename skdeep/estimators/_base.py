@@ -513,7 +513,7 @@ class BaseNetwork(
         check_parameter_arrays(self, ("coefs_", "intercepts_"), params.dtype)
         n_net = network.n_params
         coefs, intercepts = self.coefs_, self.intercepts_
-        views = are_views(coefs, intercepts, network.views(params[:n_net]))
+        views = are_views(coefs, intercepts, network, params[:n_net])
         dtype = params.dtype if dtype is None else np.dtype(dtype)
         if views:
             return params if params.dtype == dtype else params.astype(dtype)
@@ -531,7 +531,8 @@ class BaseNetwork(
 
     def _check_fitted_model(self):
         """:meth:`_fitted_model`, checked in full."""
-        check_is_fitted(self)
+        if "_network" not in vars(self):  # not fitted: scikit-learn's error
+            check_is_fitted(self)
         network = fitted_network(self)
         params = self._packed_params(network)
         fitted_state = check_state(self, network, params.dtype)

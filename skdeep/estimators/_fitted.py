@@ -109,24 +109,55 @@ def check_parameter_arrays(estimator, names, dtype) -> None:
                 )
 
 
-def are_views(coefs, intercepts, expected) -> bool:
-    """Whether ``coefs`` and ``intercepts`` are exactly the views ``expected``
-    (``Network.views`` of the fitted parameters): same number, shapes and
-    memory."""
-    given = (*coefs, *intercepts)
-    wanted = (*expected[0], *expected[1])
-    return (
-        len(coefs) == len(expected[0])
-        and len(given) == len(wanted)
-        and all(
-            isinstance(a, np.ndarray)
-            and a.dtype == b.dtype
-            and a.shape == b.shape
-            and a.strides == b.strides
-            and a.__array_interface__["data"][0] == b.__array_interface__["data"][0]
-            for a, b in zip(given, wanted)
-        )
+def are_views(coefs, intercepts, network, params) -> bool:
+    """Whether ``coefs`` and ``intercepts`` are exactly the views
+    ``network.views(params)`` would make (same number, shapes, strides and
+    memory), without making them: one memory address read per array, against the
+    network's layout (this runs before every prediction)."""
+    layout = _view_layout(network)
+    if len(coefs) != layout[0] or len(coefs) + len(intercepts) != len(layout[1]):
+        return False
+    owner = params if params.base is None else params.base
+    start = params.__array_interface__["data"][0]
+    for array, (offset, shape, strides) in zip((*coefs, *intercepts), layout[1]):
+        if not (
+            isinstance(array, np.ndarray)
+            and array.base is owner
+            and array.dtype == params.dtype
+            and array.shape == shape
+            and array.strides == tuple(s * params.itemsize for s in strides)
+            and array.__array_interface__["data"][0] == start + offset * params.itemsize
+        ):
+            return False
+    return True
+
+
+#: ``(network, layout)`` by ``id(network)``: the views' layout of the networks seen
+#: lately (the networks are kept alive, so an id is never reused meanwhile).
+_LAYOUTS: dict = {}
+
+
+def _view_layout(network) -> tuple:
+    """``(number of coefs, ((offset, shape, strides in items), ...))`` of the
+    views ``network.views`` makes, coefs then intercepts, offsets from the start
+    of the network's parameters."""
+    cached = _LAYOUTS.get(id(network))
+    if cached is not None and cached[0] is network:
+        return cached[1]
+    probe = np.empty(network.n_params, dtype=np.int8)
+    coefs, intercepts = network.views(probe)
+    base = probe.__array_interface__["data"][0]
+    layout = (
+        len(coefs),
+        tuple(
+            (a.__array_interface__["data"][0] - base, a.shape, a.strides)
+            for a in (*coefs, *intercepts)
+        ),
     )
+    if len(_LAYOUTS) >= 256:
+        _LAYOUTS.clear()
+    _LAYOUTS[id(network)] = (network, layout)
+    return layout
 
 
 def check_n_features(estimator, network) -> None:

@@ -484,7 +484,7 @@ class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
         check_parameter_arrays(self, names, self._params.dtype)
         critic, n_net = self._fitted_critic(), network.n_params
         coefs, intercepts = self.discriminator_coefs_, self.discriminator_intercepts_
-        if not are_views(coefs, intercepts, critic.views(self._params[n_net:])):
+        if not are_views(coefs, intercepts, critic, self._params[n_net:]):
             if packed is self._params:
                 packed = packed.copy()
             packed[n_net:] = critic.pack(coefs, intercepts, packed.dtype, names)
