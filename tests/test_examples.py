@@ -17,6 +17,7 @@ CASES = {
     "grid_search_pipeline.py": [],
     "out_of_core_dask.py": ["out_of_core_dask.png"],
     "time_series_fcn.py": ["time_series_fcn.png"],
+    "time_series_classification.py": ["time_series_classification.png"],
 }
 # Examples that need an optional extra: skipped when it is not installed.
 REQUIRES = {"out_of_core_dask.py": ["dask.array", "distributed", "dask_ml"]}
