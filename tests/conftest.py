@@ -33,3 +33,44 @@ def _warm_kernel_cache():
             MLPClassifier(hidden_layer_sizes=(3,), max_iter=2, dropout=0.1).fit(
                 X.astype(dtype), y
             )
+
+
+#: What day-to-day runs skip: ``python -m pytest -m "not slow"`` leaves out these
+#: tests, the longest of the suite (accuracy and quality fits, scikit-learn's checks
+#: of the CNN and RNN configurations but one each, the property-based fuzzing of
+#: convolutional and recurrent networks, threads racing refits); CI and
+#: ``python -m pytest`` run everything. Test ids where ``*`` matches anything (every
+#: other character is literal); a test may also carry ``@pytest.mark.slow`` itself.
+#: tests/test_slow_marker.py fails on a pattern that matches no test.
+SLOW = (
+    # scikit-learn's checks: one CNN and one RNN configuration stay in the fast run.
+    "tests/test_common.py::test_sklearn_compatible[CNNClassifier(batch_norm=True*",
+    "tests/test_common.py::test_sklearn_compatible[CNNClassifier(filters=(4,)*",
+    "tests/test_common.py::test_sklearn_compatible[CNNRegressor(*",
+    "tests/test_common.py::test_sklearn_compatible[RNNClassifier()-*",
+    "tests/test_common.py::test_sklearn_compatible[RNNRegressor(*",
+    # Accuracy and quality on real or generated data sets.
+    "tests/estimators/test_cnn.py::test_digits_accuracy_2d_input",
+    "tests/estimators/test_mlp.py::test_accuracy_within_one_point_of_sklearn[load_digits]",
+    "tests/estimators/test_timeseries_cnn.py::test_fcn_finds_shapes_anywhere_*",
+    # Reliability: hypothesis runs over convolutional and recurrent networks, and
+    # predictions racing refits in threads (seconds each).
+    "tests/reliability/test_fuzz.py::test_fit_then_predict_or_clean_error[CNN*",
+    "tests/reliability/test_fuzz.py::test_fit_then_predict_or_clean_error[RNN*",
+    "tests/reliability/test_concurrent_use.py::test_predict_during_refits_*",
+)
+
+
+def slow_pattern(pattern: str):
+    """The compiled regular expression of a ``SLOW`` pattern."""
+    import re
+
+    return re.compile(re.escape(pattern).replace(r"\*", ".*") + r"\Z")
+
+
+@pytest.hookimpl(tryfirst=True)  # before -m selects by marker
+def pytest_collection_modifyitems(config, items):
+    patterns = [slow_pattern(pattern) for pattern in SLOW]
+    for item in items:
+        if any(pattern.match(item.nodeid) for pattern in patterns):
+            item.add_marker(pytest.mark.slow)
