@@ -30,13 +30,18 @@ Also reported:
   through time keeps every step's gates of a batch), not with the number of
   sequences;
 * the cold first fit: a fresh process with an empty kernel cache
-  (``NUMBA_CACHE_DIR`` a new directory) fitting each cell once in float32.
+  (``NUMBA_CACHE_DIR`` a new directory) fitting each cell once in float32;
+* with ``--accuracy-epochs N``: the held-out accuracy of both libraries after
+  ``N`` epochs, for ``--accuracy-seeds`` seeds (the timed fits are short, so their
+  accuracies compare partly trained models); ``--only-accuracy`` skips the rest
+  and appends that table to the results file.
 
 torch is an optional dependency of this benchmark only. Writes
 benchmarks/RESULTS_recurrent.md.
 
 Usage: python benchmarks/bench_recurrent.py [--repeats 5] [--epochs 2]
        [--threads 1 2] [--problems NAME ...] [--no-memory] [--no-cold] [--no-write]
+       [--accuracy-epochs N [--accuracy-seeds 3] [--only-accuracy]]
 """
 
 import argparse
@@ -259,7 +264,12 @@ def main() -> None:
     parser.add_argument("--no-memory", action="store_true")
     parser.add_argument("--no-cold", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--accuracy-epochs", type=int, default=0)
+    parser.add_argument("--accuracy-seeds", type=int, default=3)
+    parser.add_argument("--only-accuracy", action="store_true")
     args = parser.parse_args()
+    if args.only_accuracy:
+        args.threads, args.no_memory, args.no_cold = [], True, True
     info = tm.machine()
     load_before = os.getloadavg()
 
@@ -316,20 +326,65 @@ def main() -> None:
         for cell in ("lstm", "gru", "rnn"):
             cold[cell] = cold_fit(cell)
             print("cold", cell, cold[cell], flush=True)
+    accuracy = ""
+    if args.accuracy_epochs:
+        accuracy = _accuracy_report(
+            {name: data[name] for name in args.problems}, args.accuracy_epochs,
+            args.accuracy_seeds,
+        )  # fmt: skip
     load_after = os.getloadavg()
-    body = _report(rows, memory, cold, args.epochs, args.repeats)
-    body = (
+    load = (
         f"Load average (1, 5, 15 min) before: {_load(load_before)}; after: "
-        f"{_load(load_after)}.\n\n" + body
+        f"{_load(load_after)}."
     )
+    command = "flock /tmp/bench.lock python benchmarks/bench_recurrent.py " + (
+        " ".join(sys.argv[1:])
+    )
+    if args.only_accuracy:
+        print(accuracy)
+        if not args.no_write:
+            with open(RESULTS, "a", encoding="utf-8") as f:
+                f.write(f"\n## Accuracy\n\nCommand: `{command.strip()}`\n\n"
+                        f"{load}\n\n{accuracy}\n")  # fmt: skip
+        return
+    body = _report(rows, memory, cold, args.epochs, args.repeats)
+    body = f"{load}\n\n{body}\n\n{accuracy}" if accuracy else f"{load}\n\n{body}"
     print(body)
     if not args.no_write:
-        command = "flock /tmp/bench.lock python benchmarks/bench_recurrent.py " + (
-            " ".join(sys.argv[1:])
-        )
         tm.write_results(
             RESULTS, "RNNClassifier vs PyTorch (CPU)", command.strip(), info, body
         )
+
+
+def _accuracy_report(data, epochs, seeds) -> str:
+    """Held-out accuracy of both libraries after ``epochs`` epochs, per seed, one
+    thread each."""
+    import numba
+    import torch
+
+    numba.set_num_threads(1)
+    torch.set_num_threads(1)
+    lines = [
+        f"Held-out accuracy (1,024 sequences) after {epochs} epochs, seeds 0-"
+        f"{seeds - 1} (each library's own initialization and shuffling per seed):",
+        "",
+        "| problem | skdeep per seed | torch per seed | skdeep mean | torch mean | "
+        "difference |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, (X, y, X_test, y_test) in data.items():
+        p = PROBLEMS[name]
+        sk = [skdeep_fit(p, X, y, epochs, seed).score(X_test, y_test)
+              for seed in range(seeds)]  # fmt: skip
+        to = [torch_accuracy(torch_fit(p, X, y, epochs, seed), X_test, y_test)
+              for seed in range(seeds)]  # fmt: skip
+        lines.append(
+            f"| {name} | {', '.join(f'{a:.3f}' for a in sk)} | "
+            f"{', '.join(f'{a:.3f}' for a in to)} | {np.mean(sk):.3f} | "
+            f"{np.mean(to):.3f} | {np.mean(sk) - np.mean(to):+.3f} |"
+        )
+        print(lines[-1], flush=True)
+    return "\n".join(lines)
 
 
 def _load(load) -> str:
