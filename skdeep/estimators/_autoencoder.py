@@ -265,8 +265,10 @@ class AutoencoderTask(ClassNamePrefixFeaturesOutMixin, TransformerMixin):
 
     @on_published_model
     def transform(self, X):
-        """Encode ``X``: the codes (for the variational autoencoder, the posterior
-        mean), without noise or sampling.
+        """Encode ``X`` into its codes.
+
+        The codes are the encoder's outputs (for the variational autoencoder, the
+        posterior mean), without noise or sampling.
 
         Parameters
         ----------

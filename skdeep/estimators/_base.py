@@ -561,11 +561,14 @@ class BaseNetwork(
 
     @property
     def batch_norm_layers_(self) -> list:
-        """Per batch-normalization layer, input side first, a dict of its
+        """The batch-normalization layers' parameters and running estimates.
+
+        Per batch-normalization layer, input side first, a dict of its
         ``'scale'`` (gamma) and ``'shift'`` (beta) parameters and its
         ``'running_mean'`` and ``'running_var'`` estimates, one value per feature
         or channel (views into the fitted parameters and state); empty without
-        ``batch_norm``."""
+        ``batch_norm``.
+        """
         network, _, _ = self._fitted_model()
         return network.batch_norm_views(self._params[: network.n_params], self._state)
 

@@ -333,9 +333,11 @@ class ConvArchitecture:
 
     @property
     def filters_(self) -> list:
-        """The learned kernels of each convolution block, ``(C_out, C_in, kh, kw)``
-        (views into ``coefs_``; the 1x1 convolutions of shortcuts are not
-        blocks)."""
+        """The learned kernels of each convolution block.
+
+        One array ``(C_out, C_in, kh, kw)`` per block (views into ``coefs_``; the
+        1x1 convolutions of shortcuts are not blocks).
+        """
         check_is_fitted(self)
         network, _, _ = self._fitted_model()
         kernels = [c for c in self.coefs_ if c.ndim == 4]

@@ -267,9 +267,12 @@ class RecurrentArchitecture:
 
     @property
     def recurrent_weights_(self) -> list:
-        """Per recurrent layer, per direction, PyTorch's ``weight_ih``,
+        """The recurrent layers' weights in PyTorch's layout.
+
+        Per recurrent layer, per direction, PyTorch's ``weight_ih``,
         ``weight_hh``, ``bias_ih`` and ``bias_hh`` (views of the fitted
-        parameters; see the class docstring)."""
+        parameters; see the class docstring).
+        """
         check_is_fitted(self)
         network = network_from_data(self._network)
         coefs, intercepts = network.views(self._params[: network.n_params])
