@@ -39,7 +39,7 @@ def _warm_kernel_cache():
 #: tests, the longest of the suite (accuracy and quality fits, scikit-learn's checks
 #: of the CNN and RNN configurations but one each, the property-based fuzzing of
 #: convolutional and recurrent networks, threads racing refits, the kernel cache's
-#: subprocess tests, Dask clusters); CI and
+#: subprocess tests, Dask clusters, the examples); CI and
 #: ``python -m pytest`` run everything. Test ids where ``*`` matches anything (every
 #: other character is literal); a test may also carry ``@pytest.mark.slow`` itself.
 #: tests/test_slow_marker.py fails on a pattern that matches no test.
@@ -54,14 +54,15 @@ SLOW = (
     "tests/estimators/test_cnn.py::test_digits_accuracy_2d_input",
     "tests/estimators/test_mlp.py::test_accuracy_within_one_point_of_sklearn[load_digits]",
     "tests/estimators/test_timeseries_cnn.py::test_fcn_finds_shapes_anywhere_*",
-    "tests/test_examples.py::test_example_runs_fast[out_of_core_dask.py]",
-    "tests/test_examples.py::test_example_runs_fast[grid_search_pipeline.py]",
+    # The examples (each a script in a fresh process).
+    "tests/test_examples.py::*",
     # Reliability: hypothesis runs over convolutional and recurrent networks,
     # predictions racing refits in threads (seconds each), and the bad and valid
     # inputs of the CNN variants (the same validation as the plain CNNs', which stay).
     "tests/reliability/test_fuzz.py::test_fit_then_predict_or_clean_error[CNN*",
     "tests/reliability/test_fuzz.py::test_fit_then_predict_or_clean_error[RNN*",
     "tests/reliability/test_concurrent_use.py::test_predict_during_refits_*",
+    "tests/reliability/test_concurrent_use.py::test_racing_fits_leave_one_model_whole*",
     "tests/reliability/test_bad_input.py::test_bad_X[CNNClassifier+fcn-*",
     "tests/reliability/test_bad_input.py::test_bad_X[CNNRegressor+resnet-*",
     "tests/reliability/test_bad_input.py::test_valid_layout[CNNClassifier+fcn-*",

@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import SLOW, slow_pattern
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -20,6 +21,7 @@ def _collect(*args) -> list:
     return [line for line in result.stdout.splitlines() if "::" in line]
 
 
+@pytest.mark.slow  # collects the files of SLOW twice in subprocesses
 def test_every_slow_pattern_marks_tests_and_the_fast_run_leaves_them_out():
     files = sorted({pattern.partition("::")[0] for pattern in SLOW})
     everything = _collect(*files)
