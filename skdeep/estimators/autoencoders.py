@@ -14,7 +14,6 @@ import numpy as np
 import scipy.sparse as sp
 
 from skdeep.estimators._autoencoder import AUTOENCODER_CONSTRAINTS, AutoencoderTask
-from skdeep.estimators._autoencoder_docs import COMMON_ATTRIBUTES, COMMON_PARAMETERS
 from skdeep.estimators._base import STOCHASTIC_SOLVERS, BaseNetwork
 from skdeep.estimators._fitted import (
     are_views,
@@ -38,6 +37,211 @@ _CONSTRAINTS = {**BaseNetwork._parameter_constraints, **AUTOENCODER_CONSTRAINTS}
 
 
 class DenoisingAutoencoder(AutoencoderTask, BaseNetwork):
+    """Denoising autoencoder, trained in Numba kernels.
+
+    Trains an encoder and a decoder to reconstruct each row from a corrupted copy of
+    it (Vincent et al. 2008); the loss compares the reconstruction with the clean row.
+    The corruption is drawn afresh every epoch from ``random_state``; ``transform``
+    encodes without noise. The code layer is linear.
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Size of the code (the output width of :meth:`transform`).
+
+    hidden_layer_sizes : array-like of int, default=(64,)
+        Hidden sizes of the encoder, input side first; the decoder mirrors them.
+        An empty tuple gives a single-layer encoder and decoder.
+
+    noise : {'gaussian', 'masking', 'salt_pepper'}, default='gaussian'
+        Corruption: ``x + noise_level * N(0, 1)``; each value zeroed with
+        probability ``noise_level``; or each value set, with probability
+        ``noise_level``, to its column's minimum or maximum (half each) over the
+        training data.
+
+    noise_level : float, default=0.1
+        Standard deviation (gaussian) or corruption probability (in [0, 1]).
+
+    loss : {'squared_error', 'binary_crossentropy'}, default='squared_error'
+        Reconstruction loss per sample, summed over the features:
+        ``1/2 ||x - x_hat||^2``, or the binary cross-entropy for data in [0, 1]
+        (data outside [0, 1] is an error).
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the hidden layers.
+
+    out_activation : {'auto', 'identity', 'sigmoid'}, default='auto'
+        Activation of the reconstruction: 'auto' is 'sigmoid' for
+        ``loss='binary_crossentropy'`` and 'identity' for squared error. A sigmoid
+        output with squared error is allowed (the output gradient includes the
+        sigmoid's derivative); an identity output with cross-entropy is an error.
+
+    dropout : float, default=0.0
+        Inverted-dropout rate of the hidden layers of the encoder and decoder during
+        training (never on the code or at transform time).
+
+    batch_norm : bool, default=False
+        Follow each hidden layer of the encoder and of the decoder (not the code
+        or the output) by batch normalization, before its activation: training
+        normalizes with the mini-batch's statistics, ``transform`` and the other
+        methods with running estimates. As in :class:`~skdeep.MLPRegressor`
+        (full-batch statistics with 'lbfgs'; a batch of one sample is an error or
+        left out).
+
+    batch_norm_momentum : float, default=0.1
+        Momentum ``m`` of batch normalization's running estimates, PyTorch's
+        convention: after every training batch ``running = (1 - m) running + m
+        batch``, the running variance taking the batch's unbiased variance. They
+        start at mean 0 and variance 1 and continue across ``warm_start`` and
+        ``partial_fit``. In (0, 1].
+
+    solver : {'lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer (as in :class:`~skdeep.MLPRegressor`); 'lbfgs'
+        trains full-batch, with any noise (corruption, the variational
+        samples) drawn once per fit.
+
+    alpha : float, default=0.0001
+        L2 penalty on the weights, divided by the batch size as in the MLPs.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule (as in the MLPs).
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the rows each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization, the early-stopping split, the shuffles and the
+        kernel random stream (dropout masks, corruption noise, sampling). The same
+        seed and data give bit-identical weights.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion on the loss (or on the validation score).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Continue from the previous weights and optimizer state on the next fit.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when the mean
+        :meth:`score_samples` on them stops improving, and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of more than ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices: the first ``n_encoder_layers_`` belong to the encoder
+        (input to code), the rest to the decoder (code to input space).
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors, in the same order as ``coefs_``.
+
+    n_encoder_layers_ : int
+        Number of weight layers of the encoder (``len(hidden_layer_sizes) + 1``).
+
+    reconstruction_loss_ : str
+        The reconstruction loss used: 'squared_error' or 'binary_crossentropy'.
+
+    out_activation_ : str
+        Activation of the decoder's output ('identity' or 'logistic').
+
+    loss_ : float
+        Training objective of the last epoch (mean over rows, L2 term included).
+
+    loss_curve_ : list of float
+        Training objective per epoch.
+
+    best_loss_ : float or None
+        Lowest training objective reached; None with early stopping.
+
+    validation_scores_ : list of float or None
+        Mean :meth:`score_samples` of the validation rows per epoch with early
+        stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    n_iter_ : int
+        Number of epochs run by the last call.
+
+    t_ : int
+        Number of training rows seen by the solver.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    batch_norm_layers_ : list of dict
+        Per batch-normalization layer, input side first: its ``'scale'`` (gamma)
+        and ``'shift'`` (beta) parameters and its ``'running_mean'`` and
+        ``'running_var'`` estimates, one value per unit or channel (views into the
+        fitted parameters and state). Empty without ``batch_norm``.
+
+    See Also
+    --------
+    SparseAutoencoder : Codes with a penalty on the mean activation of each unit.
+    VariationalAutoencoder : Codes as a Gaussian posterior, and a generative model.
+    AdversarialAutoencoder : Codes matched to a prior by a discriminator.
+    sklearn.decomposition.PCA : The linear counterpart.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep.estimators.autoencoders import DenoisingAutoencoder
+    >>> X = load_digits().data / 16
+    >>> dae = DenoisingAutoencoder(n_components=8, max_iter=20, random_state=0)
+    >>> dae.fit_transform(X).shape
+    (1797, 8)
+    >>> dae.inverse_transform(dae.transform(X[:2])).shape
+    (2, 64)
+    """
+
     _parameter_constraints: dict = {
         **_CONSTRAINTS,
         "noise": [StrOptions({"gaussian", "masking", "salt_pepper"})],
@@ -159,6 +363,206 @@ class DenoisingAutoencoder(AutoencoderTask, BaseNetwork):
 
 
 class SparseAutoencoder(AutoencoderTask, BaseNetwork):
+    """Sparse autoencoder, trained in Numba kernels.
+
+    Minimizes the reconstruction loss plus
+    ``sparsity_weight * sum_j KL(sparsity_target || rho_hat_j)``, where ``rho_hat_j``
+    is the mean activation of code unit ``j`` over the mini-batch. The code layer uses
+    a sigmoid, so codes lie in (0, 1) whatever the hidden activation.
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Size of the code (the output width of :meth:`transform`).
+
+    hidden_layer_sizes : array-like of int, default=(64,)
+        Hidden sizes of the encoder, input side first; the decoder mirrors them.
+        An empty tuple gives a single-layer encoder and decoder.
+
+    sparsity_target : float, default=0.05
+        Target mean activation ``rho`` of each code unit, in (0, 1).
+
+    sparsity_weight : float, default=1.0
+        Weight of the KL sparsity penalty.
+
+    loss : {'squared_error', 'binary_crossentropy'}, default='squared_error'
+        Reconstruction loss per sample, summed over the features:
+        ``1/2 ||x - x_hat||^2``, or the binary cross-entropy for data in [0, 1]
+        (data outside [0, 1] is an error).
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the hidden layers.
+
+    out_activation : {'auto', 'identity', 'sigmoid'}, default='auto'
+        Activation of the reconstruction: 'auto' is 'sigmoid' for
+        ``loss='binary_crossentropy'`` and 'identity' for squared error. A sigmoid
+        output with squared error is allowed (the output gradient includes the
+        sigmoid's derivative); an identity output with cross-entropy is an error.
+
+    dropout : float, default=0.0
+        Inverted-dropout rate of the hidden layers of the encoder and decoder during
+        training (never on the code or at transform time).
+
+    batch_norm : bool, default=False
+        Follow each hidden layer of the encoder and of the decoder (not the code
+        or the output) by batch normalization, before its activation: training
+        normalizes with the mini-batch's statistics, ``transform`` and the other
+        methods with running estimates. As in :class:`~skdeep.MLPRegressor`
+        (full-batch statistics with 'lbfgs'; a batch of one sample is an error or
+        left out).
+
+    batch_norm_momentum : float, default=0.1
+        Momentum ``m`` of batch normalization's running estimates, PyTorch's
+        convention: after every training batch ``running = (1 - m) running + m
+        batch``, the running variance taking the batch's unbiased variance. They
+        start at mean 0 and variance 1 and continue across ``warm_start`` and
+        ``partial_fit``. In (0, 1].
+
+    solver : {'lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer (as in :class:`~skdeep.MLPRegressor`); 'lbfgs'
+        trains full-batch, with any noise (corruption, the variational
+        samples) drawn once per fit.
+
+    alpha : float, default=0.0001
+        L2 penalty on the weights, divided by the batch size as in the MLPs.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule (as in the MLPs).
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the rows each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization, the early-stopping split, the shuffles and the
+        kernel random stream (dropout masks, corruption noise, sampling). The same
+        seed and data give bit-identical weights.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion on the loss (or on the validation score).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Continue from the previous weights and optimizer state on the next fit.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when the mean
+        :meth:`score_samples` on them stops improving, and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of more than ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices: the first ``n_encoder_layers_`` belong to the encoder
+        (input to code), the rest to the decoder (code to input space).
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors, in the same order as ``coefs_``.
+
+    n_encoder_layers_ : int
+        Number of weight layers of the encoder (``len(hidden_layer_sizes) + 1``).
+
+    reconstruction_loss_ : str
+        The reconstruction loss used: 'squared_error' or 'binary_crossentropy'.
+
+    out_activation_ : str
+        Activation of the decoder's output ('identity' or 'logistic').
+
+    loss_ : float
+        Training objective of the last epoch (mean over rows, L2 term included).
+
+    loss_curve_ : list of float
+        Training objective per epoch.
+
+    best_loss_ : float or None
+        Lowest training objective reached; None with early stopping.
+
+    validation_scores_ : list of float or None
+        Mean :meth:`score_samples` of the validation rows per epoch with early
+        stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    n_iter_ : int
+        Number of epochs run by the last call.
+
+    t_ : int
+        Number of training rows seen by the solver.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    batch_norm_layers_ : list of dict
+        Per batch-normalization layer, input side first: its ``'scale'`` (gamma)
+        and ``'shift'`` (beta) parameters and its ``'running_mean'`` and
+        ``'running_var'`` estimates, one value per unit or channel (views into the
+        fitted parameters and state). Empty without ``batch_norm``.
+
+    See Also
+    --------
+    DenoisingAutoencoder : Learns codes that undo corrupted inputs.
+    VariationalAutoencoder : Codes as a Gaussian posterior, and a generative model.
+    AdversarialAutoencoder : Codes matched to a prior by a discriminator.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep.estimators.autoencoders import SparseAutoencoder
+    >>> X = load_digits().data / 16
+    >>> sae = SparseAutoencoder(n_components=32, max_iter=20, random_state=0).fit(X)
+    >>> codes = sae.transform(X)
+    >>> bool(codes.min() > 0 and codes.max() < 1)
+    True
+    """
+
     _parameter_constraints: dict = {
         **_CONSTRAINTS,
         "sparsity_target": [Interval(Real, 0, 1, closed="neither")],
@@ -244,6 +648,217 @@ class SparseAutoencoder(AutoencoderTask, BaseNetwork):
 
 
 class VariationalAutoencoder(AutoencoderTask, BaseNetwork):
+    """Variational autoencoder, trained in Numba kernels.
+
+    The encoder outputs the mean and log-variance of a Gaussian posterior
+    ``q(z|x)``; training samples ``z = mu + sigma * eps`` (reparameterization, noise
+    from ``random_state``) and minimizes the negative per-sample ELBO
+    ``rec(x, g(z)) + beta * KL(q(z|x) || N(0, I))``, with the reconstruction term
+    summed over the features, so ``beta`` has its usual meaning (Higgins et al.
+    2017). ``transform`` returns the posterior mean and ``score_samples`` the ELBO at
+    the posterior mean, both deterministic; ``sample`` decodes prior draws.
+
+    Defaults that work out of the box: ``loss='auto'`` picks the binary
+    cross-entropy with a sigmoid output (Bernoulli likelihood) when the training data
+    lies in [0, 1] -- e.g. after ``MinMaxScaler`` -- and the squared error with an
+    identity output (unit-variance Gaussian likelihood) otherwise.
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Size of the code (the output width of :meth:`transform`).
+
+    hidden_layer_sizes : array-like of int, default=(64,)
+        Hidden sizes of the encoder, input side first; the decoder mirrors them.
+        An empty tuple gives a single-layer encoder and decoder.
+
+    beta : float, default=1.0
+        Weight of the KL term (beta-VAE); 1 is the standard ELBO.
+
+    loss : {'auto', 'squared_error', 'binary_crossentropy'}, default='auto'
+        Reconstruction loss per sample, summed over the features:
+        ``1/2 ||x - x_hat||^2``, or the binary cross-entropy for data in [0, 1]
+        (data outside [0, 1] is an error).
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the hidden layers.
+
+    out_activation : {'auto', 'identity', 'sigmoid'}, default='auto'
+        Activation of the reconstruction: 'auto' is 'sigmoid' for
+        ``loss='binary_crossentropy'`` and 'identity' for squared error. A sigmoid
+        output with squared error is allowed (the output gradient includes the
+        sigmoid's derivative); an identity output with cross-entropy is an error.
+
+    dropout : float, default=0.0
+        Inverted-dropout rate of the hidden layers of the encoder and decoder during
+        training (never on the code or at transform time).
+
+    batch_norm : bool, default=False
+        Follow each hidden layer of the encoder and of the decoder (not the code
+        or the output) by batch normalization, before its activation: training
+        normalizes with the mini-batch's statistics, ``transform`` and the other
+        methods with running estimates. As in :class:`~skdeep.MLPRegressor`
+        (full-batch statistics with 'lbfgs'; a batch of one sample is an error or
+        left out).
+
+    batch_norm_momentum : float, default=0.1
+        Momentum ``m`` of batch normalization's running estimates, PyTorch's
+        convention: after every training batch ``running = (1 - m) running + m
+        batch``, the running variance taking the batch's unbiased variance. They
+        start at mean 0 and variance 1 and continue across ``warm_start`` and
+        ``partial_fit``. In (0, 1].
+
+    solver : {'lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer (as in :class:`~skdeep.MLPRegressor`); 'lbfgs'
+        trains full-batch, with any noise (corruption, the variational
+        samples) drawn once per fit.
+
+    alpha : float, default=0.0001
+        L2 penalty on the weights, divided by the batch size as in the MLPs.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule (as in the MLPs).
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the rows each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization, the early-stopping split, the shuffles and the
+        kernel random stream (dropout masks, corruption noise, sampling). The same
+        seed and data give bit-identical weights.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion on the loss (or on the validation score).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Continue from the previous weights and optimizer state on the next fit.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when the mean
+        :meth:`score_samples` on them stops improving, and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of more than ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices: the first ``n_encoder_layers_`` belong to the encoder
+        (input to code), the rest to the decoder (code to input space).
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors, in the same order as ``coefs_``.
+
+    n_encoder_layers_ : int
+        Number of weight layers of the encoder (``len(hidden_layer_sizes) + 1``).
+
+    reconstruction_loss_ : str
+        The reconstruction loss used: 'squared_error' or 'binary_crossentropy'.
+
+    out_activation_ : str
+        Activation of the decoder's output ('identity' or 'logistic').
+
+    loss_ : float
+        Training objective of the last epoch (mean over rows, L2 term included).
+
+    loss_curve_ : list of float
+        Training objective per epoch.
+
+    best_loss_ : float or None
+        Lowest training objective reached; None with early stopping.
+
+    validation_scores_ : list of float or None
+        Mean :meth:`score_samples` of the validation rows per epoch with early
+        stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    n_iter_ : int
+        Number of epochs run by the last call.
+
+    t_ : int
+        Number of training rows seen by the solver.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    batch_norm_layers_ : list of dict
+        Per batch-normalization layer, input side first: its ``'scale'`` (gamma)
+        and ``'shift'`` (beta) parameters and its ``'running_mean'`` and
+        ``'running_var'`` estimates, one value per unit or channel (views into the
+        fitted parameters and state). Empty without ``batch_norm``.
+
+    The encoder's last layer has ``2 * n_components`` outputs: the posterior means,
+    then the log-variances.
+
+    See Also
+    --------
+    DenoisingAutoencoder : Learns codes that undo corrupted inputs.
+    SparseAutoencoder : Codes with a penalty on the mean activation of each unit.
+    AdversarialAutoencoder : Codes matched to a prior by a discriminator.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep.estimators.autoencoders import VariationalAutoencoder
+    >>> X = load_digits().data / 16
+    >>> vae = VariationalAutoencoder(n_components=4, max_iter=20, random_state=0).fit(X)
+    >>> vae.reconstruction_loss_
+    'binary_crossentropy'
+    >>> vae.transform(X[:3]).shape
+    (3, 4)
+    >>> vae.sample(5, random_state=0).shape
+    (5, 64)
+    """
+
     _parameter_constraints: dict = {
         **_CONSTRAINTS,
         "loss": [StrOptions({"auto", "squared_error", "binary_crossentropy"})],
@@ -369,6 +984,215 @@ class VariationalAutoencoder(AutoencoderTask, BaseNetwork):
 
 
 class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
+    """Adversarial autoencoder, trained in Numba kernels.
+
+    An autoencoder whose codes are pushed towards a prior by a discriminator
+    (Makhzani et al. 2015). Each mini-batch runs three steps, each with its own
+    optimizer state: reconstruction (encoder and decoder), discriminator (trained to
+    tell prior draws from codes, ``-log D(z_prior) - log(1 - D(f(x)))``) and
+    generator (encoder, ``-log D(f(x))``). The code layer is linear; ``sample``
+    decodes prior draws.
+
+    Parameters
+    ----------
+    n_components : int, default=16
+        Size of the code (the output width of :meth:`transform`).
+
+    hidden_layer_sizes : array-like of int, default=(64,)
+        Hidden sizes of the encoder, input side first; the decoder mirrors them.
+        An empty tuple gives a single-layer encoder and decoder.
+
+    discriminator_layer_sizes : array-like of int, default=(64,)
+        Hidden sizes of the discriminator (activation ``activation``, logistic
+        output).
+
+    prior : {'gaussian'}, default='gaussian'
+        The prior of the codes, ``N(0, I)``.
+
+    loss : {'squared_error', 'binary_crossentropy'}, default='squared_error'
+        Reconstruction loss per sample, summed over the features:
+        ``1/2 ||x - x_hat||^2``, or the binary cross-entropy for data in [0, 1]
+        (data outside [0, 1] is an error).
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the hidden layers.
+
+    out_activation : {'auto', 'identity', 'sigmoid'}, default='auto'
+        Activation of the reconstruction: 'auto' is 'sigmoid' for
+        ``loss='binary_crossentropy'`` and 'identity' for squared error. A sigmoid
+        output with squared error is allowed (the output gradient includes the
+        sigmoid's derivative); an identity output with cross-entropy is an error.
+
+    dropout : float, default=0.0
+        Inverted-dropout rate of the hidden layers of the encoder and decoder during
+        training (never on the code or at transform time).
+
+    batch_norm : bool, default=False
+        Follow each hidden layer of the encoder and of the decoder (not the code
+        or the output) by batch normalization, before its activation: training
+        normalizes with the mini-batch's statistics, ``transform`` and the other
+        methods with running estimates. As in :class:`~skdeep.MLPRegressor`
+        (full-batch statistics with 'lbfgs'; a batch of one sample is an error or
+        left out).
+
+    batch_norm_momentum : float, default=0.1
+        Momentum ``m`` of batch normalization's running estimates, PyTorch's
+        convention: after every training batch ``running = (1 - m) running + m
+        batch``, the running variance taking the batch's unbiased variance. They
+        start at mean 0 and variance 1 and continue across ``warm_start`` and
+        ``partial_fit``. In (0, 1].
+
+    solver : {'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer (as in :class:`~skdeep.MLPRegressor`).
+
+    alpha : float, default=0.0001
+        L2 penalty on the weights, divided by the batch size as in the MLPs.
+
+    batch_size : int or 'auto', default='auto'
+        Mini-batch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule (as in the MLPs).
+
+    learning_rate_init : float, default=0.001
+        Initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=200
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle the rows each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds the initialization, the early-stopping split, the shuffles and the
+        kernel random stream (dropout masks, corruption noise, sampling). The same
+        seed and data give bit-identical weights.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion on the loss (or on the validation score).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Continue from the previous weights and optimizer state on the next fit.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the rows, stop when the mean
+        :meth:`score_samples` on them stops improving, and restore the best weights.
+
+    validation_fraction : float, default=0.1
+        Fraction of the rows held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Epochs without improvement of more than ``tol`` before stopping.
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    Attributes
+    ----------
+    coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices: the first ``n_encoder_layers_`` belong to the encoder
+        (input to code), the rest to the decoder (code to input space).
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors, in the same order as ``coefs_``.
+
+    n_encoder_layers_ : int
+        Number of weight layers of the encoder (``len(hidden_layer_sizes) + 1``).
+
+    reconstruction_loss_ : str
+        The reconstruction loss used: 'squared_error' or 'binary_crossentropy'.
+
+    out_activation_ : str
+        Activation of the decoder's output ('identity' or 'logistic').
+
+    loss_ : float
+        Training objective of the last epoch (mean over rows, L2 term included).
+
+    loss_curve_ : list of float
+        Training objective per epoch.
+
+    best_loss_ : float or None
+        Lowest training objective reached; None with early stopping.
+
+    validation_scores_ : list of float or None
+        Mean :meth:`score_samples` of the validation rows per epoch with early
+        stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    n_iter_ : int
+        Number of epochs run by the last call.
+
+    t_ : int
+        Number of training rows seen by the solver.
+
+    n_features_in_ : int
+        Number of features seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    batch_norm_layers_ : list of dict
+        Per batch-normalization layer, input side first: its ``'scale'`` (gamma)
+        and ``'shift'`` (beta) parameters and its ``'running_mean'`` and
+        ``'running_var'`` estimates, one value per unit or channel (views into the
+        fitted parameters and state). Empty without ``batch_norm``.
+
+    discriminator_coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
+        Weight matrices of the discriminator.
+
+    discriminator_intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias vectors of the discriminator.
+
+    adversarial_loss_curve_ : list of tuple of float
+        Per epoch, the mean discriminator loss (L2 term included) and the mean
+        generator loss.
+
+    See Also
+    --------
+    DenoisingAutoencoder : Learns codes that undo corrupted inputs.
+    SparseAutoencoder : Codes with a penalty on the mean activation of each unit.
+    VariationalAutoencoder : Codes as a Gaussian posterior, and a generative model.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep.estimators.autoencoders import AdversarialAutoencoder
+    >>> X = load_digits().data / 16
+    >>> aae = AdversarialAutoencoder(n_components=2, max_iter=10, random_state=0)
+    >>> aae.fit_transform(X).shape
+    (1797, 2)
+    >>> aae.sample(3, random_state=0).shape
+    (3, 64)
+    """
+
     _parameter_constraints: dict = {
         **_CONSTRAINTS,
         "solver": [StrOptions(set(STOCHASTIC_SOLVERS))],
@@ -544,175 +1368,3 @@ class AdversarialAutoencoder(AutoencoderTask, BaseNetwork):
             The generated rows.
         """
         return self._sample(n_samples, random_state)
-
-
-DenoisingAutoencoder.__doc__ = f"""Denoising autoencoder, trained in Numba kernels.
-
-Trains an encoder and a decoder to reconstruct each row from a corrupted copy of
-it (Vincent et al. 2008); the loss compares the reconstruction with the clean row.
-The corruption is drawn afresh every epoch from ``random_state``; ``transform``
-encodes without noise. The code layer is linear.
-
-Parameters
-----------
-{COMMON_PARAMETERS}
-noise : {{'gaussian', 'masking', 'salt_pepper'}}, default='gaussian'
-    Corruption: ``x + noise_level * N(0, 1)``; each value zeroed with
-    probability ``noise_level``; or each value set, with probability
-    ``noise_level``, to its column's minimum or maximum (half each) over the
-    training data.
-
-noise_level : float, default=0.1
-    Standard deviation (gaussian) or corruption probability (in [0, 1]).
-
-Attributes
-----------
-{COMMON_ATTRIBUTES}
-See Also
---------
-SparseAutoencoder, VariationalAutoencoder, AdversarialAutoencoder
-sklearn.decomposition.PCA : The linear counterpart.
-
-Examples
---------
->>> from sklearn.datasets import load_digits
->>> from skdeep.estimators.autoencoders import DenoisingAutoencoder
->>> X = load_digits().data / 16
->>> dae = DenoisingAutoencoder(n_components=8, max_iter=20, random_state=0)
->>> dae.fit_transform(X).shape
-(1797, 8)
->>> dae.inverse_transform(dae.transform(X[:2])).shape
-(2, 64)
-"""
-
-SparseAutoencoder.__doc__ = f"""Sparse autoencoder, trained in Numba kernels.
-
-Minimizes the reconstruction loss plus
-``sparsity_weight * sum_j KL(sparsity_target || rho_hat_j)``, where ``rho_hat_j``
-is the mean activation of code unit ``j`` over the mini-batch. The code layer uses
-a sigmoid, so codes lie in (0, 1) whatever the hidden activation.
-
-Parameters
-----------
-{COMMON_PARAMETERS}
-sparsity_target : float, default=0.05
-    Target mean activation ``rho`` of each code unit, in (0, 1).
-
-sparsity_weight : float, default=1.0
-    Weight of the KL sparsity penalty.
-
-Attributes
-----------
-{COMMON_ATTRIBUTES}
-See Also
---------
-DenoisingAutoencoder, VariationalAutoencoder, AdversarialAutoencoder
-
-Examples
---------
->>> from sklearn.datasets import load_digits
->>> from skdeep.estimators.autoencoders import SparseAutoencoder
->>> X = load_digits().data / 16
->>> sae = SparseAutoencoder(n_components=32, max_iter=20, random_state=0).fit(X)
->>> codes = sae.transform(X)
->>> bool(codes.min() > 0 and codes.max() < 1)
-True
-"""
-
-VariationalAutoencoder.__doc__ = f"""Variational autoencoder, trained in Numba kernels.
-
-The encoder outputs the mean and log-variance of a Gaussian posterior
-``q(z|x)``; training samples ``z = mu + sigma * eps`` (reparameterization, noise
-from ``random_state``) and minimizes the negative per-sample ELBO
-``rec(x, g(z)) + beta * KL(q(z|x) || N(0, I))``, with the reconstruction term
-summed over the features, so ``beta`` has its usual meaning (Higgins et al.
-2017). ``transform`` returns the posterior mean and ``score_samples`` the ELBO at
-the posterior mean, both deterministic; ``sample`` decodes prior draws.
-
-Defaults that work out of the box: ``loss='auto'`` picks the binary
-cross-entropy with a sigmoid output (Bernoulli likelihood) when the training data
-lies in [0, 1] -- e.g. after ``MinMaxScaler`` -- and the squared error with an
-identity output (unit-variance Gaussian likelihood) otherwise.
-
-Parameters
-----------
-{
-    COMMON_PARAMETERS.replace(
-        "loss : {'squared_error', 'binary_crossentropy'}, default='squared_error'",
-        "loss : {'auto', 'squared_error', 'binary_crossentropy'}, default='auto'",
-    )
-}
-beta : float, default=1.0
-    Weight of the KL term (beta-VAE); 1 is the standard ELBO.
-
-Attributes
-----------
-{COMMON_ATTRIBUTES}
-The encoder's last layer has ``2 * n_components`` outputs: the posterior means,
-then the log-variances.
-
-See Also
---------
-DenoisingAutoencoder, SparseAutoencoder, AdversarialAutoencoder
-
-Examples
---------
->>> from sklearn.datasets import load_digits
->>> from skdeep.estimators.autoencoders import VariationalAutoencoder
->>> X = load_digits().data / 16
->>> vae = VariationalAutoencoder(n_components=4, max_iter=20, random_state=0).fit(X)
->>> vae.reconstruction_loss_
-'binary_crossentropy'
->>> vae.transform(X[:3]).shape
-(3, 4)
->>> vae.sample(5, random_state=0).shape
-(5, 64)
-"""
-
-AdversarialAutoencoder.__doc__ = f"""Adversarial autoencoder, trained in Numba kernels.
-
-An autoencoder whose codes are pushed towards a prior by a discriminator
-(Makhzani et al. 2015). Each mini-batch runs three steps, each with its own
-optimizer state: reconstruction (encoder and decoder), discriminator (trained to
-tell prior draws from codes, ``-log D(z_prior) - log(1 - D(f(x)))``) and
-generator (encoder, ``-log D(f(x))``). The code layer is linear; ``sample``
-decodes prior draws.
-
-Parameters
-----------
-{COMMON_PARAMETERS}
-discriminator_layer_sizes : array-like of int, default=(64,)
-    Hidden sizes of the discriminator (activation ``activation``, logistic
-    output).
-
-prior : {{'gaussian'}}, default='gaussian'
-    The prior of the codes, ``N(0, I)``.
-
-Attributes
-----------
-{COMMON_ATTRIBUTES}
-discriminator_coefs_ : list of ndarray of shape (n_fan_in, n_fan_out)
-    Weight matrices of the discriminator.
-
-discriminator_intercepts_ : list of ndarray of shape (n_fan_out,)
-    Bias vectors of the discriminator.
-
-adversarial_loss_curve_ : list of tuple of float
-    Per epoch, the mean discriminator loss (L2 term included) and the mean
-    generator loss.
-
-See Also
---------
-DenoisingAutoencoder, SparseAutoencoder, VariationalAutoencoder
-
-Examples
---------
->>> from sklearn.datasets import load_digits
->>> from skdeep.estimators.autoencoders import AdversarialAutoencoder
->>> X = load_digits().data / 16
->>> aae = AdversarialAutoencoder(n_components=2, max_iter=10, random_state=0)
->>> aae.fit_transform(X).shape
-(1797, 2)
->>> aae.sample(3, random_state=0).shape
-(3, 64)
-"""

@@ -10,13 +10,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from skdeep.estimators._base import BaseNetwork
-from skdeep.estimators._cnn_docs import CNN_ATTRIBUTES, CNN_PARAMETERS, INPUT_RULES
 from skdeep.estimators._fitted import fitted_attribute
-from skdeep.estimators._mlp_docs import (
-    CLASS_WEIGHT_PARAMETER,
-    CLASSES_ATTRIBUTE,
-    CLASSIFIER_OUT_ACTIVATION,
-)
 from skdeep.estimators._tasks import ClassifierTask, RegressorTask, check_stochastic
 from skdeep.network.network import Network
 from skdeep.network.specs import (
@@ -124,7 +118,8 @@ class ConvArchitecture:
 
     Each block is a convolution then ``activation`` then max-pooling; the
     single-row images inferred from a 2-D X whose width is not a square are the
-    one case where kernels and windows are clipped to fit (see ``INPUT_RULES``).
+    one case where kernels and windows are clipped to fit (see "Input shape" in the
+    class docstrings).
     """
 
     def _as_2d(self, X):
@@ -365,6 +360,317 @@ def _fits(spec, shape, what, hint="") -> tuple:
 
 
 class CNNClassifier(ClassifierTask, ConvArchitecture, BaseNetwork):
+    """Convolutional neural network classifier, trained in Numba kernels.
+
+    Configured by hyperparameters alone: convolution blocks on images or 1-D
+    signals, then dense layers.
+
+    Convolution, pooling, flatten, dropout and dense layers run in skdeep's one
+    network engine (the MLPs' training loop, solvers, schedules and early stopping).
+    Optimizes log-loss with a softmax output (multiclass) or logistic outputs
+    (binary and multilabel).
+
+    **Input shape.** ``X`` may be 2-D ``(n_samples, C*H*W)`` (images flattened
+    channels-first, so scalers, pandas, pipelines and scikit-learn's checks work),
+    3-D ``(n_samples, H, W)`` (one channel) or 4-D ``(n_samples, C, H, W)``. The
+    image shape is, in order of precedence: ``input_shape`` when given (it must
+    match X); the shape of 3-D/4-D ``X``; for 2-D ``X``, one square channel when
+    ``n_features`` is a perfect square of at least 4, and otherwise a single-row
+    image ``1 x n_features``.
+
+    **1-D signals.** ``input_shape=(C, L)`` (two entries) reads ``C`` channels of
+    length ``L``: 2-D ``X`` is ``(n_samples, C*L)`` (channel-major) and 3-D ``X`` is
+    ``(n_samples, C, L)`` -- with a two-entry ``input_shape``, and only then, 3-D X
+    holds signals rather than one-channel images. Convolutions and pooling run along
+    ``L`` (``1 x kernel_size`` kernels, ``1 x pool_size`` windows, 'same' padding
+    with the extra zero on the right for an even kernel, as PyTorch's): a signal is
+    the image ``(C, 1, L)``, which is its ``input_shape_``.
+
+    Only in the single-row case inferred from 2-D ``X`` are the kernel and
+    pooling sizes clipped to each block's feature map, so that any number of
+    features works (a 1-row image gets ``1 x k`` kernels and no pooling); in every
+    other case (square 2-D rows included) a kernel larger than the image with
+    ``padding='valid'`` or a pooling window larger than the feature map raises
+    ``ValueError``.
+
+    **Architecture.** One block per entry of ``filters``: convolution (``filters[i]``
+    channels, ``kernel_size`` x ``kernel_size``, ``strides``, ``padding``) ->
+    batch normalization (with ``batch_norm``) -> ``activation`` -> max-pooling
+    (``pool_size`` x ``pool_size``, stride ``pool_size``, floor mode), then flatten
+    (channels-first) or global pooling (``global_pool``), then the dense layers
+    ``hidden_layer_sizes`` with ``activation`` (and batch normalization), then the
+    output layer. With ``residual``, each group of ``residual_block_size`` blocks
+    adds its input to its last block's (normalized) convolution before that block's
+    activation, through a 1x1 convolution (and batch normalization) when the group
+    changes the number of channels or strides. ``dropout`` applies to the flattened
+    or pooled features and to each dense hidden layer during training. Weights are
+    Glorot-uniform initialized (convolution fan-in ``C_in*kh*kw``, fan-out
+    ``C_out*kh*kw``).
+
+    **Time-series recipes.** The FCN of Wang, Yan and Oates (2017) on series of
+    length ``L`` is ``CNNClassifier(input_shape=(1, L), filters=(128, 256, 128),
+    kernel_size=(8, 5, 3), pool_size=None, batch_norm=True, global_pool='avg',
+    hidden_layer_sizes=(), batch_size=16)``; their ResNet is the same with
+    ``filters=(64,) * 3 + (128,) * 3 + (128,) * 3``, ``kernel_size=(8, 5, 3) * 3``
+    and ``residual=True``.
+
+    The defaults (two blocks of 32 and 64 3x3 'same' filters with 2x2 pooling, 128
+    dense units, adam at 0.001, batches of 64, up to 50 epochs) reach about 98-99%
+    accuracy on held-out 8x8 digits (``load_digits`` scaled to [0, 1]).
+
+    Parameters
+    ----------
+    input_shape : tuple of (C, L) or (C, H, W), default=None
+        Shape of one sample: ``(C, L)`` for 1-D signals of ``C`` channels, ``(C, H,
+        W)`` for images; None infers an image shape from X (see the input-shape
+        rules above). A two-entry shape was ``(H, W)`` of one channel before 1-D
+        signals existed; write ``(1, H, W)`` for such images.
+
+    filters : array-like of int, default=(32, 64)
+        Number of output channels of each convolution block (one block per entry).
+
+    kernel_size : int or array-like of int, default=3
+        Side of the square convolution kernels, for all blocks or one per block.
+
+    strides : int or array-like of int, default=1
+        Convolution stride, for all blocks or one per block.
+
+    padding : {'same', 'valid'}, default='same'
+        'same' pads with zeros so that the output has ``ceil(H / stride)`` rows
+        (odd padding pixel at the bottom/right); 'valid' does not pad.
+
+    pool_size : int, array-like of int or None, default=2
+        Max-pooling window (and stride) after each block's activation; None or 1
+        for no pooling. One value for all blocks or one per block.
+
+    global_pool : {'avg', 'max'} or None, default=None
+        Reduce each channel of the last block to its mean ('avg') or maximum
+        ('max') over all positions instead of flattening: the dense layers then
+        see one value per channel, whatever the length or size of the input.
+
+    batch_norm : bool, default=False
+        Follow each convolution and each dense hidden layer by batch
+        normalization, before its activation: per channel over all positions (and
+        samples) for convolutions, per unit for dense layers. Training normalizes
+        with the mini-batch's mean and biased variance, weighted by
+        ``sample_weight`` as frequency weights (a weight of 2 counts like a
+        repeated sample); prediction uses running estimates (see
+        ``batch_norm_momentum``). The scales and shifts start at 1 and 0 and have
+        no L2 penalty. A convolution is normalized over all the positions of a
+        batch, so a batch of one sample works; a dense hidden layer cannot be
+        normalized over one sample (a batch_size or training set of one sample is
+        then an error, and an epoch whose last batch would hold a single sample
+        leaves it out).
+
+    batch_norm_momentum : float, default=0.1
+        Momentum ``m`` of batch normalization's running estimates, PyTorch's
+        convention: after every training batch ``running = (1 - m) running + m
+        batch``, the running variance taking the batch's unbiased variance. In
+        (0, 1].
+
+    residual : bool, default=False
+        Shortcut connections (residual network): each group of
+        ``residual_block_size`` consecutive blocks adds its input to its last
+        block's convolution output (after batch normalization) before that block's
+        activation; the input goes through a 1x1 convolution (and batch
+        normalization) when the group changes the number of channels or has
+        strides. Needs ``padding='same'``, strides only in a group's first block and
+        pooling only in its last.
+
+    residual_block_size : int, default=3
+        Number of convolution blocks per shortcut group; ``len(filters)`` must be
+        a multiple of it when ``residual=True``.
+
+    hidden_layer_sizes : array-like of int, default=(128,)
+        Units of the dense layers between the flattened features and the output;
+        ``()`` connects the features to the output directly.
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the convolutions and of the dense hidden layers.
+
+    solver : {'lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer, as in the MLPs ('lbfgs' trains full-batch).
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on all weights (not the biases), scaled as in
+        scikit-learn's MLP.
+
+    batch_size : int or 'auto', default=64
+        Mini-batch size; 'auto' is ``min(200, n_samples)``. Small batches make
+        more updates per epoch, which suits the small image sets CNNs are used on.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule, as in the MLPs.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=50
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, the early-stopping split, shuffling and dropout
+        masks. The same seed and data give bit-identical weights, for any number of
+        Numba threads.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion (as in the MLPs).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Reuse the previous solution and optimizer state as the starting point of
+        the next fit (the architecture must not change).
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the validation
+        score stops improving; the best weights are restored.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement of more than ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    dropout : float, default=0.0
+        Inverted-dropout rate of the flattened features and of the dense hidden
+        layers during training; no dropout at predict time.
+
+    weight_init : {'glorot', 'pytorch'}, default='glorot'
+        How the weights and biases of the convolutions and dense layers are drawn,
+        layer by layer, weights then biases, from ``U(-r, r)``:
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``; 'balanced' uses
+        ``n_samples / (n_classes * np.bincount(y))``.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels.
+
+    input_shape_ : tuple of (C, H, W)
+        Shape of one input image (``(C, 1, L)`` for signals of ``input_shape=(C,
+        L)``).
+
+    filters_ : list of ndarray of shape (C_out, C_in, kh, kw)
+        The learned kernels of each convolution block, input side first (views into
+        ``coefs_``, without the 1x1 convolutions of shortcuts; ``filters_[0][o, c]``
+        is the kernel that maps input channel ``c`` to output channel ``o``, ready
+        for ``plt.imshow``).
+
+    coefs_ : list of ndarray
+        Weights of every layer with weights: the convolution kernels
+        ``(C_out, C_in, kh, kw)`` first (with residual groups, a shortcut's 1x1
+        kernel after its group's blocks), then the dense matrices ``(n_fan_in,
+        n_fan_out)``. Views into one parameter vector. Batch normalization's
+        parameters are in ``batch_norm_layers_``.
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias of each layer with parameters (one per output channel for
+        convolutions).
+
+    loss_ : float
+        The loss at the end of training (last epoch's mean loss including the L2
+        term).
+
+    best_loss_ : float
+        Minimum training loss reached.
+
+    loss_curve_ : list of float
+        Training loss per epoch.
+
+    validation_scores_ : list of float or None
+        Validation score per epoch with early stopping, else None.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch with early stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    n_features_in_ : int
+        Number of features (``C*H*W``) seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    n_iter_ : int
+        Number of epochs run by the last call.
+
+    n_layers_ : int
+        Number of layers, input and output included (convolutions, poolings and
+        dense layers; flatten is free and not counted).
+
+    n_outputs_ : int
+        Number of outputs.
+
+    batch_norm_layers_ : list of dict
+        Per batch-normalization layer, input side first: its ``'scale'`` (gamma)
+        and ``'shift'`` (beta) parameters and its ``'running_mean'`` and
+        ``'running_var'`` estimates, one value per unit or channel (views into the
+        fitted parameters and state). Empty without ``batch_norm``.
+
+    out_activation_ : str
+        'softmax' for multiclass, 'logistic' for binary and multilabel.
+
+    See Also
+    --------
+    CNNRegressor : The regression counterpart.
+    MLPClassifier : The same estimator without convolutions.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from skdeep.estimators.cnn import CNNClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X[:300] / 16.0
+    >>> clf = CNNClassifier(filters=(8,), hidden_layer_sizes=(), max_iter=20,
+    ...                     learning_rate_init=0.01, random_state=0).fit(X, y[:300])
+    >>> clf.input_shape_
+    (1, 8, 8)
+    >>> clf.score(X, y[:300]) > 0.9
+    True
+    >>> clf.filters_[0].shape
+    (8, 1, 3, 3)
+    """
+
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
         **CONV_CONSTRAINTS,
@@ -506,6 +812,307 @@ class CNNClassifier(ClassifierTask, ConvArchitecture, BaseNetwork):
 
 
 class CNNRegressor(RegressorTask, ConvArchitecture, BaseNetwork):
+    """Convolutional neural network regressor, trained in Numba kernels.
+
+    Configured by hyperparameters alone: convolution blocks on images or 1-D
+    signals, then dense layers.
+
+    The regression counterpart of :class:`CNNClassifier`: same layers, engine and
+    input rules, with an identity output and the squared error (or an exponential
+    output and the Poisson deviance with ``loss='poisson'``).
+
+    **Input shape.** ``X`` may be 2-D ``(n_samples, C*H*W)`` (images flattened
+    channels-first, so scalers, pandas, pipelines and scikit-learn's checks work),
+    3-D ``(n_samples, H, W)`` (one channel) or 4-D ``(n_samples, C, H, W)``. The
+    image shape is, in order of precedence: ``input_shape`` when given (it must
+    match X); the shape of 3-D/4-D ``X``; for 2-D ``X``, one square channel when
+    ``n_features`` is a perfect square of at least 4, and otherwise a single-row
+    image ``1 x n_features``.
+
+    **1-D signals.** ``input_shape=(C, L)`` (two entries) reads ``C`` channels of
+    length ``L``: 2-D ``X`` is ``(n_samples, C*L)`` (channel-major) and 3-D ``X`` is
+    ``(n_samples, C, L)`` -- with a two-entry ``input_shape``, and only then, 3-D X
+    holds signals rather than one-channel images. Convolutions and pooling run along
+    ``L`` (``1 x kernel_size`` kernels, ``1 x pool_size`` windows, 'same' padding
+    with the extra zero on the right for an even kernel, as PyTorch's): a signal is
+    the image ``(C, 1, L)``, which is its ``input_shape_``.
+
+    Only in the single-row case inferred from 2-D ``X`` are the kernel and
+    pooling sizes clipped to each block's feature map, so that any number of
+    features works (a 1-row image gets ``1 x k`` kernels and no pooling); in every
+    other case (square 2-D rows included) a kernel larger than the image with
+    ``padding='valid'`` or a pooling window larger than the feature map raises
+    ``ValueError``.
+
+    **Architecture.** One block per entry of ``filters``: convolution (``filters[i]``
+    channels, ``kernel_size`` x ``kernel_size``, ``strides``, ``padding``) ->
+    batch normalization (with ``batch_norm``) -> ``activation`` -> max-pooling
+    (``pool_size`` x ``pool_size``, stride ``pool_size``, floor mode), then flatten
+    (channels-first) or global pooling (``global_pool``), then the dense layers
+    ``hidden_layer_sizes`` with ``activation`` (and batch normalization), then the
+    output layer. With ``residual``, each group of ``residual_block_size`` blocks
+    adds its input to its last block's (normalized) convolution before that block's
+    activation, through a 1x1 convolution (and batch normalization) when the group
+    changes the number of channels or strides. ``dropout`` applies to the flattened
+    or pooled features and to each dense hidden layer during training. Weights are
+    Glorot-uniform initialized (convolution fan-in ``C_in*kh*kw``, fan-out
+    ``C_out*kh*kw``).
+
+    **Time-series recipes.** The FCN of Wang, Yan and Oates (2017) on series of
+    length ``L`` is ``CNNClassifier(input_shape=(1, L), filters=(128, 256, 128),
+    kernel_size=(8, 5, 3), pool_size=None, batch_norm=True, global_pool='avg',
+    hidden_layer_sizes=(), batch_size=16)``; their ResNet is the same with
+    ``filters=(64,) * 3 + (128,) * 3 + (128,) * 3``, ``kernel_size=(8, 5, 3) * 3``
+    and ``residual=True``.
+
+    Parameters
+    ----------
+    input_shape : tuple of (C, L) or (C, H, W), default=None
+        Shape of one sample: ``(C, L)`` for 1-D signals of ``C`` channels, ``(C, H,
+        W)`` for images; None infers an image shape from X (see the input-shape
+        rules above). A two-entry shape was ``(H, W)`` of one channel before 1-D
+        signals existed; write ``(1, H, W)`` for such images.
+
+    filters : array-like of int, default=(32, 64)
+        Number of output channels of each convolution block (one block per entry).
+
+    kernel_size : int or array-like of int, default=3
+        Side of the square convolution kernels, for all blocks or one per block.
+
+    strides : int or array-like of int, default=1
+        Convolution stride, for all blocks or one per block.
+
+    padding : {'same', 'valid'}, default='same'
+        'same' pads with zeros so that the output has ``ceil(H / stride)`` rows
+        (odd padding pixel at the bottom/right); 'valid' does not pad.
+
+    pool_size : int, array-like of int or None, default=2
+        Max-pooling window (and stride) after each block's activation; None or 1
+        for no pooling. One value for all blocks or one per block.
+
+    global_pool : {'avg', 'max'} or None, default=None
+        Reduce each channel of the last block to its mean ('avg') or maximum
+        ('max') over all positions instead of flattening: the dense layers then
+        see one value per channel, whatever the length or size of the input.
+
+    batch_norm : bool, default=False
+        Follow each convolution and each dense hidden layer by batch
+        normalization, before its activation: per channel over all positions (and
+        samples) for convolutions, per unit for dense layers. Training normalizes
+        with the mini-batch's mean and biased variance, weighted by
+        ``sample_weight`` as frequency weights (a weight of 2 counts like a
+        repeated sample); prediction uses running estimates (see
+        ``batch_norm_momentum``). The scales and shifts start at 1 and 0 and have
+        no L2 penalty. A convolution is normalized over all the positions of a
+        batch, so a batch of one sample works; a dense hidden layer cannot be
+        normalized over one sample (a batch_size or training set of one sample is
+        then an error, and an epoch whose last batch would hold a single sample
+        leaves it out).
+
+    batch_norm_momentum : float, default=0.1
+        Momentum ``m`` of batch normalization's running estimates, PyTorch's
+        convention: after every training batch ``running = (1 - m) running + m
+        batch``, the running variance taking the batch's unbiased variance. In
+        (0, 1].
+
+    residual : bool, default=False
+        Shortcut connections (residual network): each group of
+        ``residual_block_size`` consecutive blocks adds its input to its last
+        block's convolution output (after batch normalization) before that block's
+        activation; the input goes through a 1x1 convolution (and batch
+        normalization) when the group changes the number of channels or has
+        strides. Needs ``padding='same'``, strides only in a group's first block and
+        pooling only in its last.
+
+    residual_block_size : int, default=3
+        Number of convolution blocks per shortcut group; ``len(filters)`` must be
+        a multiple of it when ``residual=True``.
+
+    hidden_layer_sizes : array-like of int, default=(128,)
+        Units of the dense layers between the flattened features and the output;
+        ``()`` connects the features to the output directly.
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the convolutions and of the dense hidden layers.
+
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss; 'poisson' needs non-negative targets and uses an exp output.
+
+    solver : {'lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer, as in the MLPs ('lbfgs' trains full-batch).
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty on all weights (not the biases), scaled as in
+        scikit-learn's MLP.
+
+    batch_size : int or 'auto', default=64
+        Mini-batch size; 'auto' is ``min(200, n_samples)``. Small batches make
+        more updates per epoch, which suits the small image sets CNNs are used on.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule, as in the MLPs.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=50
+        Maximum number of epochs.
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, the early-stopping split, shuffling and dropout
+        masks. The same seed and data give bit-identical weights, for any number of
+        Numba threads.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion (as in the MLPs).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Reuse the previous solution and optimizer state as the starting point of
+        the next fit (the architecture must not change).
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the validation
+        score stops improving; the best weights are restored.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement of more than ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    dropout : float, default=0.0
+        Inverted-dropout rate of the flattened features and of the dense hidden
+        layers during training; no dropout at predict time.
+
+    weight_init : {'glorot', 'pytorch'}, default='glorot'
+        How the weights and biases of the convolutions and dense layers are drawn,
+        layer by layer, weights then biases, from ``U(-r, r)``:
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    Attributes
+    ----------
+    input_shape_ : tuple of (C, H, W)
+        Shape of one input image (``(C, 1, L)`` for signals of ``input_shape=(C,
+        L)``).
+
+    filters_ : list of ndarray of shape (C_out, C_in, kh, kw)
+        The learned kernels of each convolution block, input side first (views into
+        ``coefs_``, without the 1x1 convolutions of shortcuts; ``filters_[0][o, c]``
+        is the kernel that maps input channel ``c`` to output channel ``o``, ready
+        for ``plt.imshow``).
+
+    coefs_ : list of ndarray
+        Weights of every layer with weights: the convolution kernels
+        ``(C_out, C_in, kh, kw)`` first (with residual groups, a shortcut's 1x1
+        kernel after its group's blocks), then the dense matrices ``(n_fan_in,
+        n_fan_out)``. Views into one parameter vector. Batch normalization's
+        parameters are in ``batch_norm_layers_``.
+
+    intercepts_ : list of ndarray of shape (n_fan_out,)
+        Bias of each layer with parameters (one per output channel for
+        convolutions).
+
+    loss_ : float
+        The loss at the end of training (last epoch's mean loss including the L2
+        term).
+
+    best_loss_ : float
+        Minimum training loss reached.
+
+    loss_curve_ : list of float
+        Training loss per epoch.
+
+    validation_scores_ : list of float or None
+        Validation score per epoch with early stopping, else None.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss per epoch with early stopping, else None.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    n_features_in_ : int
+        Number of features (``C*H*W``) seen during fit.
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    n_iter_ : int
+        Number of epochs run by the last call.
+
+    n_layers_ : int
+        Number of layers, input and output included (convolutions, poolings and
+        dense layers; flatten is free and not counted).
+
+    n_outputs_ : int
+        Number of outputs.
+
+    batch_norm_layers_ : list of dict
+        Per batch-normalization layer, input side first: its ``'scale'`` (gamma)
+        and ``'shift'`` (beta) parameters and its ``'running_mean'`` and
+        ``'running_var'`` estimates, one value per unit or channel (views into the
+        fitted parameters and state). Empty without ``batch_norm``.
+
+    out_activation_ : str
+        'identity' for squared error, 'exp' for Poisson.
+
+    See Also
+    --------
+    CNNClassifier : The classification counterpart.
+    MLPRegressor : The same estimator without convolutions.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skdeep.estimators.cnn import CNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> images = rng.rand(200, 6, 6)
+    >>> y = images[:, :3, :3].mean(axis=(1, 2))  # brightness of the top-left corner
+    >>> reg = CNNRegressor(filters=(4,), hidden_layer_sizes=(16,), max_iter=100,
+    ...                    random_state=0).fit(images, y)
+    >>> reg.input_shape_
+    (1, 6, 6)
+    >>> reg.predict(images[:2]).shape
+    (2,)
+    """
+
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
         **CONV_CONSTRAINTS,
@@ -641,87 +1248,3 @@ class CNNRegressor(RegressorTask, ConvArchitecture, BaseNetwork):
             The updated model.
         """
         return self._fit(X, y, sample_weight, incremental=True)
-
-
-CNNClassifier.__doc__ = f"""Convolutional neural network classifier, trained in
-Numba kernels and configured by hyperparameters alone.
-
-Convolution, pooling, flatten, dropout and dense layers run in skdeep's one
-network engine (the MLPs' training loop, solvers, schedules and early stopping).
-Optimizes log-loss with a softmax output (multiclass) or logistic outputs
-(binary and multilabel).
-
-{INPUT_RULES}
-The defaults (two blocks of 32 and 64 3x3 'same' filters with 2x2 pooling, 128
-dense units, adam at 0.001, batches of 64, up to 50 epochs) reach about 98-99%
-accuracy on held-out 8x8 digits (``load_digits`` scaled to [0, 1]).
-
-Parameters
-----------
-{CNN_PARAMETERS}
-{CLASS_WEIGHT_PARAMETER}
-Attributes
-----------
-{CLASSES_ATTRIBUTE}
-{CNN_ATTRIBUTES}
-{CLASSIFIER_OUT_ACTIVATION}
-See Also
---------
-CNNRegressor : The regression counterpart.
-MLPClassifier : The same estimator without convolutions.
-
-Examples
---------
->>> from sklearn.datasets import load_digits
->>> from skdeep.estimators.cnn import CNNClassifier
->>> X, y = load_digits(return_X_y=True)
->>> X = X[:300] / 16.0
->>> clf = CNNClassifier(filters=(8,), hidden_layer_sizes=(), max_iter=20,
-...                     learning_rate_init=0.01, random_state=0).fit(X, y[:300])
->>> clf.input_shape_
-(1, 8, 8)
->>> clf.score(X, y[:300]) > 0.9
-True
->>> clf.filters_[0].shape
-(8, 1, 3, 3)
-"""
-
-CNNRegressor.__doc__ = f"""Convolutional neural network regressor, trained in
-Numba kernels and configured by hyperparameters alone.
-
-The regression counterpart of :class:`CNNClassifier`: same layers, engine and
-input rules, with an identity output and the squared error (or an exponential
-output and the Poisson deviance with ``loss='poisson'``).
-
-{INPUT_RULES}
-Parameters
-----------
-{CNN_PARAMETERS}
-loss : {{'squared_error', 'poisson'}}, default='squared_error'
-    The loss; 'poisson' needs non-negative targets and uses an exp output.
-
-Attributes
-----------
-{CNN_ATTRIBUTES}
-out_activation_ : str
-    'identity' for squared error, 'exp' for Poisson.
-
-See Also
---------
-CNNClassifier : The classification counterpart.
-MLPRegressor : The same estimator without convolutions.
-
-Examples
---------
->>> import numpy as np
->>> from skdeep.estimators.cnn import CNNRegressor
->>> rng = np.random.RandomState(0)
->>> images = rng.rand(200, 6, 6)
->>> y = images[:, :3, :3].mean(axis=(1, 2))  # brightness of the top-left corner
->>> reg = CNNRegressor(filters=(4,), hidden_layer_sizes=(16,), max_iter=100,
-...                    random_state=0).fit(images, y)
->>> reg.input_shape_
-(1, 6, 6)
->>> reg.predict(images[:2]).shape
-(2,)
-"""

@@ -10,12 +10,6 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
 from skdeep.estimators._base import BaseNetwork, network_from_data
-from skdeep.estimators._mlp_docs import (
-    CLASS_WEIGHT_PARAMETER,
-    CLASSES_ATTRIBUTE,
-    CLASSIFIER_OUT_ACTIVATION,
-)
-from skdeep.estimators._rnn_docs import INPUT_RULES, RNN_ATTRIBUTES, RNN_PARAMETERS
 from skdeep.estimators._tasks import ClassifierTask, RegressorTask, check_stochastic
 from skdeep.network.inference import network_output
 from skdeep.network.inputs import kernel_rows
@@ -303,6 +297,264 @@ class RecurrentArchitecture:
 
 
 class RNNClassifier(RecurrentArchitecture, ClassifierTask, BaseNetwork):
+    """Recurrent neural network classifier (LSTM, GRU or simple RNN).
+
+    For sequences and time series, trained in Numba kernels.
+
+    The recurrent layers run in skdeep's one network engine, with the MLPs' training
+    loop, solvers (L-BFGS included), schedules, early stopping, class and sample
+    weights, warm starts, ``partial_fit``, callbacks and divergence containment.
+    Optimizes log-loss with a softmax output (multiclass) or logistic outputs
+    (binary and multilabel) on the last states of the sequences.
+
+    **Input.** ``X`` is 3-D ``(n_samples, n_timesteps, n_features)`` (time steps by
+    features, as Keras and PyTorch's ``batch_first=True``), or 2-D: ``(n_samples,
+    n_timesteps)``, one univariate series per row (so scalers, pandas and
+    scikit-learn's checks work), or, with ``input_shape=(n_timesteps, n_features)``,
+    ``(n_samples, n_timesteps * n_features)`` flattened time-major (step 0's features,
+    then step 1's...). Data laid out as aeon and sktime do, ``(n_cases, n_channels,
+    n_timepoints)``, is read with ``X.transpose(0, 2, 1)``.
+
+    **Variable length.** Sequences of different lengths are padded at the end with
+    NaN in every feature: each sequence is read up to its last valid step (its state
+    there is the one the output layer sees; a bidirectional layer's backward direction
+    starts there). A NaN anywhere else (inside a sequence, or in some features of a
+    step only) is a ValueError, as in every other estimator, and so is a sequence with
+    no valid step. At prediction, 3-D ``X`` may have any number of time steps (the
+    number of features must match); 2-D ``X`` must have the fitted number of columns.
+
+    **Architecture.** One recurrent layer per entry of ``recurrent_units`` (each
+    stacked layer reads every step's states of the one below; with
+    ``bidirectional=True`` each layer reads the sequence forwards and backwards and
+    concatenates the two states), then the dense layers ``hidden_layer_sizes`` with
+    ``activation`` on the last layer's final states, then the output layer (as in the
+    MLPs). The cells are exactly PyTorch's ``nn.LSTM``, ``nn.GRU`` (reset gate
+    applied as ``r * (W_hn h + b_hn)``) and ``nn.RNN`` (tanh); recurrent weights and
+    biases are initialized from ``U(-1/sqrt(units), 1/sqrt(units))`` as in PyTorch,
+    the dense layers with scikit-learn's Glorot bound.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+        The recurrent cell: long short-term memory, gated recurrent unit, or the
+        simple (Elman) recurrent network with tanh.
+
+    recurrent_units : int or array-like of int, default=(64,)
+        Units (hidden state size) of each stacked recurrent layer, input side first.
+
+    bidirectional : bool, default=False
+        Whether each recurrent layer also reads the sequences backwards; its output
+        is then twice as wide (forward states, then backward states).
+
+    hidden_layer_sizes : array-like of int, default=()
+        Units of the dense layers between the last recurrent layer's states and the
+        output layer; ``()`` connects the states to the output directly.
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the dense hidden layers (the cells have their own).
+
+    input_shape : tuple of (n_timesteps, n_features), default=None
+        Shape of one sequence, to read 2-D ``X`` as flattened time-major sequences
+        of ``n_features`` values per step. None reads 2-D ``X`` as one feature per
+        step and 3-D ``X`` as it is.
+
+    solver : {'lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer, as in the MLPs.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, scaled as in scikit-learn (divided by the
+        sum of sample weights of the batch).
+
+    batch_size : int or 'auto', default=64
+        Mini-batch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule, applied to every stochastic solver (scikit-learn
+        applies it to 'sgd' only). 'exponential' multiplies the rate by
+        ``lr_decay`` every epoch, 'step' every ``lr_step_size`` epochs.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate of the stochastic solvers.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=100
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, the early-stopping split, shuffling and dropout
+        masks. The same seed and data give bit-identical weights.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion (as in scikit-learn).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Reuse the previous solution, and the optimizer's state (moments, step count,
+        learning rate), as the starting point of the next fit. scikit-learn resets
+        the optimizer's state.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the validation
+        score stops improving; the best weights are restored.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement of more than ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    dropout : float or array-like of float, default=0.0
+        Inverted-dropout rate, during training only, of the inputs of every layer
+        after the first (the outputs of each recurrent and dense hidden layer): one
+        rate for all or one per layer (``len(recurrent_units) +
+        len(hidden_layer_sizes)`` rates). Not available with 'lbfgs'.
+
+    clip_norm : float, default=None
+        When set, each mini-batch's whole gradient (all weights and biases, the L2
+        term included) is scaled down to at most this Euclidean norm before the
+        update, as ``torch.nn.utils.clip_grad_norm_`` does:
+        ``g <- g * clip_norm / (||g|| + 1e-6)`` when that factor is below 1. It keeps
+        the exploding gradients of long sequences from throwing training off; 1 to 5
+        are common values. None does not clip; 'lbfgs' ignores it.
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    class_weight : dict, 'balanced' or None, default=None
+        Weights of the classes, multiplied into ``sample_weight``; 'balanced' uses
+        ``n_samples / (n_classes * np.bincount(y))``.
+
+    Attributes
+    ----------
+    classes_ : ndarray or list of ndarray of shape (n_classes,)
+        Class labels.
+
+    input_shape_ : tuple of (n_timesteps, n_features)
+        Shape of one training sequence.
+
+    recurrent_weights_ : list of list of dict
+        Per recurrent layer (input side first), per direction (forward, then
+        backward), PyTorch's tensors as views into the fitted parameters:
+        ``'weight_ih'`` of shape ``(G*units, n_in)``, ``'weight_hh'`` of shape
+        ``(G*units, units)``, ``'bias_ih'`` and ``'bias_hh'`` of shape ``(G*units,)``,
+        with ``G`` gates stacked in PyTorch's order: ``i|f|g|o`` (LSTM), ``r|z|n``
+        (GRU), one (RNN); ``n_in`` is ``n_features`` for the first layer, the layer
+        below's ``units`` (twice that, when bidirectional) for the others. They load
+        into ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` as ``weight_ih_l{k}`` (and
+        ``..._reverse``), and so on.
+
+    coefs_ : list of ndarray
+        Weights of every layer with parameters, views into one parameter vector:
+        for a recurrent layer ``(D, n_in + units, G*units)``, per direction
+        ``[W_ih^T; W_hh^T]`` (``recurrent_weights_`` presents them transposed, as
+        PyTorch stores them); then the dense matrices ``(n_fan_in, n_fan_out)``.
+
+    intercepts_ : list of ndarray
+        Biases of every layer with parameters: for a recurrent layer ``2 D G units``
+        values, per direction ``b_ih`` then ``b_hh``.
+
+    loss_ : float
+        The loss at the end of training (last epoch's mean loss including the L2
+        term).
+
+    best_loss_ : float or None
+        Minimum training loss reached; None with early stopping or 'lbfgs'.
+
+    loss_curve_ : list of float
+        Training loss per epoch (per iteration for 'lbfgs').
+
+    validation_scores_ : list of float or None
+        Validation score per epoch with early stopping, else None.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss (without the L2 term) per epoch with early stopping, else
+        None. Not recorded by scikit-learn.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    n_features_in_ : int
+        Number of columns of X seen during fit (``n_timesteps * n_features``).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    n_iter_ : int
+        Number of epochs (or L-BFGS iterations) run by the last call.
+
+    n_layers_ : int
+        Number of layers, input and output included (recurrent and dense layers).
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        'softmax' for multiclass, 'logistic' for binary and multilabel.
+
+    See Also
+    --------
+    RNNRegressor : The regression counterpart.
+    MLPClassifier : A dense network on the flattened sequences.
+
+    Examples
+    --------
+    Which of two frequencies a noisy sine has (100 series of 20 steps):
+
+    >>> import numpy as np
+    >>> from skdeep import RNNClassifier
+    >>> rng = np.random.RandomState(0)
+    >>> y = rng.randint(0, 2, 100)
+    >>> t = np.arange(20)
+    >>> X = np.sin(np.outer(1 + y, t) * 0.3) + 0.1 * rng.randn(100, 20)
+    >>> clf = RNNClassifier(cell="gru", recurrent_units=16, learning_rate_init=0.01,
+    ...                     max_iter=30, random_state=0).fit(X[:, :, None], y)
+    >>> clf.input_shape_
+    (20, 1)
+    >>> clf.score(X[:, :, None], y) > 0.9
+    True
+    >>> [w.shape for w in clf.recurrent_weights_[0][0].values()]
+    [(48, 1), (48, 16), (48,), (48,)]
+
+    Data in aeon's and sktime's layout, ``(n_cases, n_channels, n_timepoints)``:
+
+    >>> X_aeon = X[:, None, :]  # one channel
+    >>> clf.predict(X_aeon.transpose(0, 2, 1)).shape
+    (100,)
+    """
+
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
         **RECURRENT_CONSTRAINTS,
@@ -431,6 +683,253 @@ class RNNClassifier(RecurrentArchitecture, ClassifierTask, BaseNetwork):
 
 
 class RNNRegressor(RecurrentArchitecture, RegressorTask, BaseNetwork):
+    """Recurrent neural network regressor (LSTM, GRU or simple RNN).
+
+    For sequences and time series, trained in Numba kernels.
+
+    The regression counterpart of :class:`RNNClassifier`: same layers, engine and
+    input rules, with an identity output and the squared error (or an exponential
+    output and the Poisson deviance with ``loss='poisson'``).
+
+    **Input.** ``X`` is 3-D ``(n_samples, n_timesteps, n_features)`` (time steps by
+    features, as Keras and PyTorch's ``batch_first=True``), or 2-D: ``(n_samples,
+    n_timesteps)``, one univariate series per row (so scalers, pandas and
+    scikit-learn's checks work), or, with ``input_shape=(n_timesteps, n_features)``,
+    ``(n_samples, n_timesteps * n_features)`` flattened time-major (step 0's features,
+    then step 1's...). Data laid out as aeon and sktime do, ``(n_cases, n_channels,
+    n_timepoints)``, is read with ``X.transpose(0, 2, 1)``.
+
+    **Variable length.** Sequences of different lengths are padded at the end with
+    NaN in every feature: each sequence is read up to its last valid step (its state
+    there is the one the output layer sees; a bidirectional layer's backward direction
+    starts there). A NaN anywhere else (inside a sequence, or in some features of a
+    step only) is a ValueError, as in every other estimator, and so is a sequence with
+    no valid step. At prediction, 3-D ``X`` may have any number of time steps (the
+    number of features must match); 2-D ``X`` must have the fitted number of columns.
+
+    **Architecture.** One recurrent layer per entry of ``recurrent_units`` (each
+    stacked layer reads every step's states of the one below; with
+    ``bidirectional=True`` each layer reads the sequence forwards and backwards and
+    concatenates the two states), then the dense layers ``hidden_layer_sizes`` with
+    ``activation`` on the last layer's final states, then the output layer (as in the
+    MLPs). The cells are exactly PyTorch's ``nn.LSTM``, ``nn.GRU`` (reset gate
+    applied as ``r * (W_hn h + b_hn)``) and ``nn.RNN`` (tanh); recurrent weights and
+    biases are initialized from ``U(-1/sqrt(units), 1/sqrt(units))`` as in PyTorch,
+    the dense layers with scikit-learn's Glorot bound.
+
+    Parameters
+    ----------
+    cell : {'lstm', 'gru', 'rnn'}, default='lstm'
+        The recurrent cell: long short-term memory, gated recurrent unit, or the
+        simple (Elman) recurrent network with tanh.
+
+    recurrent_units : int or array-like of int, default=(64,)
+        Units (hidden state size) of each stacked recurrent layer, input side first.
+
+    bidirectional : bool, default=False
+        Whether each recurrent layer also reads the sequences backwards; its output
+        is then twice as wide (forward states, then backward states).
+
+    hidden_layer_sizes : array-like of int, default=()
+        Units of the dense layers between the last recurrent layer's states and the
+        output layer; ``()`` connects the states to the output directly.
+
+    activation : {'identity', 'logistic', 'sigmoid', 'tanh', 'relu', 'leaky_relu'}, \
+default='relu'
+        Activation of the dense hidden layers (the cells have their own).
+
+    input_shape : tuple of (n_timesteps, n_features), default=None
+        Shape of one sequence, to read 2-D ``X`` as flattened time-major sequences
+        of ``n_features`` values per step. None reads 2-D ``X`` as one feature per
+        step and 3-D ``X`` as it is.
+
+    loss : {'squared_error', 'poisson'}, default='squared_error'
+        The loss; 'poisson' needs non-negative targets and uses an exp output.
+
+    solver : {'lbfgs', 'sgd', 'adam', 'adagrad', 'rmsprop'}, default='adam'
+        The weight optimizer, as in the MLPs.
+
+    alpha : float, default=0.0001
+        Strength of the L2 penalty, scaled as in scikit-learn (divided by the
+        sum of sample weights of the batch).
+
+    batch_size : int or 'auto', default=64
+        Mini-batch size; 'auto' is ``min(200, n_samples)``.
+
+    learning_rate : {'constant', 'invscaling', 'adaptive', 'exponential', 'step'}, \
+default='constant'
+        Learning-rate schedule, applied to every stochastic solver (scikit-learn
+        applies it to 'sgd' only). 'exponential' multiplies the rate by
+        ``lr_decay`` every epoch, 'step' every ``lr_step_size`` epochs.
+
+    learning_rate_init : float, default=0.001
+        The initial learning rate of the stochastic solvers.
+
+    power_t : float, default=0.5
+        Exponent of the 'invscaling' schedule.
+
+    max_iter : int, default=100
+        Maximum number of epochs (stochastic solvers) or iterations (lbfgs).
+
+    shuffle : bool, default=True
+        Whether to shuffle samples in each epoch.
+
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialization, the early-stopping split, shuffling and dropout
+        masks. The same seed and data give bit-identical weights.
+
+    tol : float, default=1e-4
+        Tolerance of the stopping criterion (as in scikit-learn).
+
+    verbose : bool, default=False
+        Print one line per epoch.
+
+    warm_start : bool, default=False
+        Reuse the previous solution, and the optimizer's state (moments, step count,
+        learning rate), as the starting point of the next fit. scikit-learn resets
+        the optimizer's state.
+
+    momentum : float, default=0.9
+        Momentum of 'sgd'.
+
+    nesterovs_momentum : bool, default=True
+        Whether 'sgd' uses Nesterov's momentum.
+
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the data and stop when the validation
+        score stops improving; the best weights are restored.
+
+    validation_fraction : float, default=0.1
+        Fraction of the training data held out for early stopping.
+
+    beta_1 : float, default=0.9
+        Adam's first-moment decay.
+
+    beta_2 : float, default=0.999
+        Adam's second-moment decay (also rmsprop's decay).
+
+    epsilon : float, default=1e-8
+        Numerical-stability constant of adam, adagrad and rmsprop.
+
+    n_iter_no_change : int, default=10
+        Number of epochs without improvement of more than ``tol`` before stopping.
+
+    max_fun : int, default=15000
+        Maximum number of loss evaluations of 'lbfgs'.
+
+    dropout : float or array-like of float, default=0.0
+        Inverted-dropout rate, during training only, of the inputs of every layer
+        after the first (the outputs of each recurrent and dense hidden layer): one
+        rate for all or one per layer (``len(recurrent_units) +
+        len(hidden_layer_sizes)`` rates). Not available with 'lbfgs'.
+
+    clip_norm : float, default=None
+        When set, each mini-batch's whole gradient (all weights and biases, the L2
+        term included) is scaled down to at most this Euclidean norm before the
+        update, as ``torch.nn.utils.clip_grad_norm_`` does:
+        ``g <- g * clip_norm / (||g|| + 1e-6)`` when that factor is below 1. It keeps
+        the exploding gradients of long sequences from throwing training off; 1 to 5
+        are common values. None does not clip; 'lbfgs' ignores it.
+
+    lr_decay : float, default=0.95
+        Decay factor of the 'exponential' and 'step' schedules.
+
+    lr_step_size : int, default=10
+        Epochs between decays of the 'step' schedule.
+
+    Attributes
+    ----------
+    input_shape_ : tuple of (n_timesteps, n_features)
+        Shape of one training sequence.
+
+    recurrent_weights_ : list of list of dict
+        Per recurrent layer (input side first), per direction (forward, then
+        backward), PyTorch's tensors as views into the fitted parameters:
+        ``'weight_ih'`` of shape ``(G*units, n_in)``, ``'weight_hh'`` of shape
+        ``(G*units, units)``, ``'bias_ih'`` and ``'bias_hh'`` of shape ``(G*units,)``,
+        with ``G`` gates stacked in PyTorch's order: ``i|f|g|o`` (LSTM), ``r|z|n``
+        (GRU), one (RNN); ``n_in`` is ``n_features`` for the first layer, the layer
+        below's ``units`` (twice that, when bidirectional) for the others. They load
+        into ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` as ``weight_ih_l{k}`` (and
+        ``..._reverse``), and so on.
+
+    coefs_ : list of ndarray
+        Weights of every layer with parameters, views into one parameter vector:
+        for a recurrent layer ``(D, n_in + units, G*units)``, per direction
+        ``[W_ih^T; W_hh^T]`` (``recurrent_weights_`` presents them transposed, as
+        PyTorch stores them); then the dense matrices ``(n_fan_in, n_fan_out)``.
+
+    intercepts_ : list of ndarray
+        Biases of every layer with parameters: for a recurrent layer ``2 D G units``
+        values, per direction ``b_ih`` then ``b_hh``.
+
+    loss_ : float
+        The loss at the end of training (last epoch's mean loss including the L2
+        term).
+
+    best_loss_ : float or None
+        Minimum training loss reached; None with early stopping or 'lbfgs'.
+
+    loss_curve_ : list of float
+        Training loss per epoch (per iteration for 'lbfgs').
+
+    validation_scores_ : list of float or None
+        Validation score per epoch with early stopping, else None.
+
+    validation_loss_curve_ : list of float or None
+        Validation loss (without the L2 term) per epoch with early stopping, else
+        None. Not recorded by scikit-learn.
+
+    best_validation_score_ : float or None
+        Best validation score with early stopping, else None.
+
+    t_ : int
+        Number of training samples seen by the solver.
+
+    n_features_in_ : int
+        Number of columns of X seen during fit (``n_timesteps * n_features``).
+
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Names of features seen during fit, when X has string feature names.
+
+    n_iter_ : int
+        Number of epochs (or L-BFGS iterations) run by the last call.
+
+    n_layers_ : int
+        Number of layers, input and output included (recurrent and dense layers).
+
+    n_outputs_ : int
+        Number of outputs.
+
+    out_activation_ : str
+        'identity' for squared error, 'exp' for Poisson.
+
+    See Also
+    --------
+    RNNClassifier : The classification counterpart.
+    MLPRegressor : A dense network on the flattened sequences.
+
+    Examples
+    --------
+    The sum of each sequence's values, for sequences of 3 to 10 steps padded with
+    NaN at the end:
+
+    >>> import numpy as np
+    >>> from skdeep import RNNRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.uniform(0, 1, size=(300, 10, 1))
+    >>> lengths = rng.randint(3, 11, 300)
+    >>> for i, length in enumerate(lengths):
+    ...     X[i, length:] = np.nan
+    >>> y = np.nansum(X[:, :, 0], axis=1)
+    >>> reg = RNNRegressor(cell="gru", recurrent_units=16, learning_rate_init=0.01,
+    ...                    max_iter=50, random_state=0).fit(X, y)
+    >>> reg.score(X, y) > 0.95
+    True
+    >>> reg.predict(X[:2, :5]).shape  # 3-D X may have any number of steps
+    (2,)
+    """
+
     _parameter_constraints: dict = {
         **BaseNetwork._parameter_constraints,
         **RECURRENT_CONSTRAINTS,
@@ -553,100 +1052,3 @@ class RNNRegressor(RecurrentArchitecture, RegressorTask, BaseNetwork):
             The updated model.
         """
         return self._fit(X, y, sample_weight, incremental=True)
-
-
-RNNClassifier.__doc__ = f"""Recurrent neural network classifier (LSTM, GRU or
-simple RNN) for sequences and time series, trained in Numba kernels.
-
-The recurrent layers run in skdeep's one network engine, with the MLPs' training
-loop, solvers (L-BFGS included), schedules, early stopping, class and sample
-weights, warm starts, ``partial_fit``, callbacks and divergence containment.
-Optimizes log-loss with a softmax output (multiclass) or logistic outputs
-(binary and multilabel) on the last states of the sequences.
-
-{INPUT_RULES}
-Parameters
-----------
-{RNN_PARAMETERS}
-{CLASS_WEIGHT_PARAMETER}
-Attributes
-----------
-{CLASSES_ATTRIBUTE}
-{RNN_ATTRIBUTES}
-{CLASSIFIER_OUT_ACTIVATION}
-See Also
---------
-RNNRegressor : The regression counterpart.
-MLPClassifier : A dense network on the flattened sequences.
-
-Examples
---------
-Which of two frequencies a noisy sine has (100 series of 20 steps):
-
->>> import numpy as np
->>> from skdeep import RNNClassifier
->>> rng = np.random.RandomState(0)
->>> y = rng.randint(0, 2, 100)
->>> t = np.arange(20)
->>> X = np.sin(np.outer(1 + y, t) * 0.3) + 0.1 * rng.randn(100, 20)
->>> clf = RNNClassifier(cell="gru", recurrent_units=16, learning_rate_init=0.01,
-...                     max_iter=30, random_state=0).fit(X[:, :, None], y)
->>> clf.input_shape_
-(20, 1)
->>> clf.score(X[:, :, None], y) > 0.9
-True
->>> [w.shape for w in clf.recurrent_weights_[0][0].values()]
-[(48, 1), (48, 16), (48,), (48,)]
-
-Data in aeon's and sktime's layout, ``(n_cases, n_channels, n_timepoints)``:
-
->>> X_aeon = X[:, None, :]  # one channel
->>> clf.predict(X_aeon.transpose(0, 2, 1)).shape
-(100,)
-"""
-
-RNNRegressor.__doc__ = f"""Recurrent neural network regressor (LSTM, GRU or simple
-RNN) for sequences and time series, trained in Numba kernels.
-
-The regression counterpart of :class:`RNNClassifier`: same layers, engine and
-input rules, with an identity output and the squared error (or an exponential
-output and the Poisson deviance with ``loss='poisson'``).
-
-{INPUT_RULES}
-Parameters
-----------
-{RNN_PARAMETERS}
-loss : {{'squared_error', 'poisson'}}, default='squared_error'
-    The loss; 'poisson' needs non-negative targets and uses an exp output.
-
-Attributes
-----------
-{RNN_ATTRIBUTES}
-out_activation_ : str
-    'identity' for squared error, 'exp' for Poisson.
-
-See Also
---------
-RNNClassifier : The classification counterpart.
-MLPRegressor : A dense network on the flattened sequences.
-
-Examples
---------
-The sum of each sequence's values, for sequences of 3 to 10 steps padded with
-NaN at the end:
-
->>> import numpy as np
->>> from skdeep import RNNRegressor
->>> rng = np.random.RandomState(0)
->>> X = rng.uniform(0, 1, size=(300, 10, 1))
->>> lengths = rng.randint(3, 11, 300)
->>> for i, length in enumerate(lengths):
-...     X[i, length:] = np.nan
->>> y = np.nansum(X[:, :, 0], axis=1)
->>> reg = RNNRegressor(cell="gru", recurrent_units=16, learning_rate_init=0.01,
-...                    max_iter=50, random_state=0).fit(X, y)
->>> reg.score(X, y) > 0.95
-True
->>> reg.predict(X[:2, :5]).shape  # 3-D X may have any number of steps
-(2,)
-"""

@@ -1,4 +1,4 @@
-"""The CNNs' input rule, for every layout of X (``_cnn_docs.INPUT_RULES``).
+"""The CNNs' input rule, for every layout of X (the class docstrings' "Input shape").
 
 The image shape comes from ``input_shape`` when given, else from 3-D ``(n, H, W)``
 or 4-D ``(n, C, H, W)`` X, else from 2-D X: one square channel when
