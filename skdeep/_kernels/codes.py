@@ -40,6 +40,13 @@ HYPER_EPSILON = 4
 HYPER_NESTEROV = 5
 N_HYPER = 6
 
+# ---------------------------------------------------------- perceptron penalties
+# As in scikit-learn's ``PENALTY_TYPES`` (``PerceptronClassifier(penalty=...)``).
+PENALTY_NONE = 0
+PENALTY_L1 = 1
+PENALTY_L2 = 2
+PENALTY_ELASTICNET = 3
+
 # ---------------------------------------------------------------- layer kinds
 # A network is a table with one row per layer. Every row reads ``n_in`` values per
 # sample (the output of the row before it, or the network's input) and writes
@@ -173,6 +180,13 @@ CELL_CODES = {"lstm": CELL_LSTM, "gru": CELL_GRU, "rnn": CELL_RNN}
 #: Gates per unit of each cell: the width of its fused weight matrices is
 #: ``gates * units``.
 CELL_GATES = {"lstm": 4, "gru": 3, "rnn": 1}
+
+PENALTY_CODES = {
+    None: PENALTY_NONE,
+    "l1": PENALTY_L1,
+    "l2": PENALTY_L2,
+    "elasticnet": PENALTY_ELASTICNET,
+}
 
 NOISE_CODES = {
     "gaussian": NOISE_GAUSSIAN,

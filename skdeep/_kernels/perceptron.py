@@ -77,6 +77,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from skdeep._kernels._jit import jit
+from skdeep._kernels.codes import PENALTY_ELASTICNET, PENALTY_L1, PENALTY_L2
 
 # Layout of the float64 ``state`` array a training run carries between epochs.
 INTERCEPT = 0
@@ -91,12 +92,6 @@ T = 8  # sample counter, starts at 1.0 like sklearn's ``t_``
 SUMLOSS = 9  # written by each epoch
 OBJECTIVE = 10  # written by each epoch
 N_STATE = 11
-
-# Penalty codes, as in scikit-learn's ``PENALTY_TYPES``.
-PENALTY_NONE = 0
-PENALTY_L1 = 1
-PENALTY_L2 = 2
-PENALTY_ELASTICNET = 3
 
 # Shuffled samples are prefetched this many samples ahead of their visit, into the
 # cache level of this ``llvm.prefetch`` locality: 2 is L2 (``prefetcht1``), 3 is L1
@@ -268,7 +263,7 @@ def perceptron_epoch(
     state : ndarray of shape (N_STATE,), float64
         Scalars carried between epochs; ``SUMLOSS``/``OBJECTIVE`` are written.
     penalty : int
-        One of the ``PENALTY_*`` codes.
+        One of the ``codes.PENALTY_*`` codes.
     alpha, l1_ratio, eta : float
     fit_intercept : bool
     intercept_decay : float

@@ -11,15 +11,10 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.utils.extmath import safe_sparse_dot
 
+from skdeep._kernels import codes
 from skdeep._kernels import perceptron as kernels
 from skdeep.exceptions import TrainingInterruptedWarning
 
-PENALTIES = {
-    None: kernels.PENALTY_NONE,
-    "l1": kernels.PENALTY_L1,
-    "l2": kernels.PENALTY_L2,
-    "elasticnet": kernels.PENALTY_ELASTICNET,
-}
 # sklearn's ``SPARSE_INTERCEPT_DECAY``: intercept steps are damped for sparse X.
 SPARSE_INTERCEPT_DECAY = 0.01
 # ``WeightVector`` folds ``wscale`` into the weights below these values.
@@ -102,8 +97,8 @@ class BinaryProblem:
         with np.errstate(over="ignore"):
             self.state[kernels.SQ_NORM] = float(np.dot(self.w, self.w))
             self.state[kernels.L1_NORM] = float(np.abs(self.w).sum())
-        self.penalty = PENALTIES[estimator.penalty]
-        l1 = self.penalty in (kernels.PENALTY_L1, kernels.PENALTY_ELASTICNET)
+        self.penalty = codes.PENALTY_CODES[estimator.penalty]
+        l1 = self.penalty in (codes.PENALTY_L1, codes.PENALTY_ELASTICNET)
         self.q = np.zeros_like(self.w) if l1 else empty
         self.order = np.arange(rows.n_samples, dtype=np.int32)
         self.visit = np.empty(rows.n_samples, dtype=self.w.dtype)  # kernel scratch
