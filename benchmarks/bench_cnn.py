@@ -54,6 +54,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _timing as tm
+import _torch as torch_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "RESULTS_cnn.md")
@@ -184,28 +185,10 @@ def torch_model(p, input_shape):
 
 def torch_fit(p, X, y, seed=0):
     import torch
-    import torch.nn.functional as F
 
     torch.manual_seed(seed)
     model = torch_model(p, X.shape[1:])
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    n = len(X)
-    for _ in range(p["epochs"]):
-        order = torch.randperm(n)
-        for start in range(0, n, p["batch"]):
-            rows = order[start : start + p["batch"]]
-            opt.zero_grad()
-            F.cross_entropy(model(Xt[rows]), yt[rows]).backward()
-            opt.step()
-    return model
-
-
-def torch_accuracy(model, X, y):
-    import torch
-
-    with torch.no_grad():
-        return float((model(torch.from_numpy(X)).argmax(1).numpy() == y).mean())
+    return torch_bench.train_classifier(model, X, y, p["epochs"], p["batch"])
 
 
 # ----------------------------------------------------------------- measures
@@ -314,7 +297,7 @@ def main() -> None:
                     sk_spread=_range(times["skdeep"]),
                     to_spread=_range(times["torch"]),
                     sk_acc=fitted["skdeep"].score(X_test, y_test),
-                    to_acc=torch_accuracy(fitted["torch"], X_test, y_test),
+                    to_acc=torch_bench.accuracy(fitted["torch"], X_test, y_test),
                     sk_gflops=flops / sk / 1e9, to_gflops=flops / to / 1e9,
                     numpy_gflops=numpy_gflops,
                 )

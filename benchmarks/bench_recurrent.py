@@ -57,6 +57,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _timing as tm
+import _torch as torch_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "RESULTS_recurrent.md")
@@ -135,28 +136,10 @@ def torch_model(p):
 
 def torch_fit(p, X, y, epochs, seed=0):
     import torch
-    import torch.nn.functional as F
 
     torch.manual_seed(seed)
     model = torch_model(p)
-    opt = torch.optim.Adam(model.parameters(), lr=LR)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    n = len(X)
-    for _ in range(epochs):
-        order = torch.randperm(n)
-        for start in range(0, n, p["batch"]):
-            rows = order[start : start + p["batch"]]
-            opt.zero_grad()
-            F.cross_entropy(model(Xt[rows]), yt[rows]).backward()
-            opt.step()
-    return model
-
-
-def torch_accuracy(model, X, y):
-    import torch
-
-    with torch.no_grad():
-        return float((model(torch.from_numpy(X)).argmax(1).numpy() == y).mean())
+    return torch_bench.train_classifier(model, X, y, epochs, p["batch"], lr=LR)
 
 
 # ----------------------------------------------------------------- measures
@@ -316,7 +299,7 @@ def main() -> None:
                     sk_cpu=tm.median(cpu["skdeep"]) / args.epochs,
                     to_cpu=tm.median(cpu["torch"]) / args.epochs,
                     sk_acc=fitted["skdeep"].score(X_test, y_test),
-                    to_acc=torch_accuracy(fitted["torch"], X_test, y_test),
+                    to_acc=torch_bench.accuracy(fitted["torch"], X_test, y_test),
                     sk_gflops=flops / sk / 1e9, to_gflops=flops / to / 1e9,
                     numpy_gflops=numpy_gflops(p, threads),
                 )
@@ -382,7 +365,7 @@ def _accuracy_report(data, epochs, seeds) -> str:
         p = PROBLEMS[name]
         sk = [skdeep_fit(p, X, y, epochs, seed).score(X_test, y_test)
               for seed in range(seeds)]  # fmt: skip
-        to = [torch_accuracy(torch_fit(p, X, y, epochs, seed), X_test, y_test)
+        to = [torch_bench.accuracy(torch_fit(p, X, y, epochs, seed), X_test, y_test)
               for seed in range(seeds)]  # fmt: skip
         lines.append(
             f"| {name} | {', '.join(f'{a:.3f}' for a in sk)} | "

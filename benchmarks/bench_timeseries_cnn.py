@@ -44,6 +44,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _timing as tm
+import _torch as torch_bench
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESULTS = os.path.join(HERE, "RESULTS_timeseries_cnn.md")
@@ -163,32 +164,13 @@ def torch_model(p, n_classes=3):
 
 def torch_fit(p, X, y, epochs, seed=0):
     import torch
-    import torch.nn.functional as F
 
     torch.manual_seed(seed)
     model = torch_model(p)
-    opt = torch.optim.Adam(model.parameters(), lr=1e-3)
-    Xt, yt = torch.from_numpy(X), torch.from_numpy(y.astype(np.int64))
-    n = len(X)
-    model.train()
-    for _ in range(epochs):
-        order = torch.randperm(n)
-        for start in range(0, n, p["batch"]):
-            rows = order[start : start + p["batch"]]
-            if len(rows) < 2 and p["net"] == "mlp":
-                continue  # BatchNorm1d cannot train on one row (skdeep skips it too)
-            opt.zero_grad()
-            F.cross_entropy(model(Xt[rows]), yt[rows]).backward()
-            opt.step()
-    return model
-
-
-def torch_accuracy(model, X, y):
-    import torch
-
-    model.eval()
-    with torch.no_grad():
-        return float((model(torch.from_numpy(X)).argmax(1).numpy() == y).mean())
+    # BatchNorm1d cannot train on one row (skdeep leaves such a row out too).
+    min_rows = 2 if p["net"] == "mlp" else 1
+    return torch_bench.train_classifier(model, X, y, epochs, p["batch"],
+                                        min_rows=min_rows)  # fmt: skip
 
 
 def training_flops(p, n_rows, epochs):
@@ -348,7 +330,7 @@ def main() -> None:
                 problem=name, threads=threads, skdeep=tm.spread(times["skdeep"]),
                 torch=tm.spread(times["torch"]), ratio=to / sk,
                 sk_acc=fitted["skdeep"].score(X_test, y_test),
-                to_acc=torch_accuracy(fitted["torch"], X_test, y_test),
+                to_acc=torch_bench.accuracy(fitted["torch"], X_test, y_test),
                 sk_gflops=flops / sk / 1e9, to_gflops=flops / to / 1e9,
                 load=f"{load:.1f}-{os.getloadavg()[0]:.1f}",
             )  # fmt: skip
