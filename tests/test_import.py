@@ -28,7 +28,7 @@ def test_import_compiles_nothing():
             for name, obj in vars(module).items():
                 if isinstance(obj, CPUDispatcher):
                     seen += 1
-                    if obj.signatures:
+                    if obj.signatures or obj.from_kernels.signatures:
                         compiled.append(name)
         print(seen, compiled)
         """

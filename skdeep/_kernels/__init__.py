@@ -22,6 +22,12 @@ no cache file. The cache (Numba 0.68; other versions use Numba's own):
   bytes, verified before anything unpickles it. An entry that fails to load
   (truncated, corrupted, unreadable) is discarded, compiled again and replaced,
   with one ``KernelCacheWarning`` naming the directory.
+- **Linking** (``_linking``, ``_calls``): a kernel called by another kernel is
+  compiled by its link-only twin, into LLVM IR that its callers link: only the
+  kernels called from Python (``train_epoch``, ``forward_rows``, ...) are
+  optimized and emitted to machine code, once for their whole call tree, and
+  only they are cached. Numba would emit every callee on its own and again in
+  each caller, with wrappers nobody calls.
 - **Lock** (``_compile_lock``): a process that misses the cache takes a file lock
   (``skdeep-compile.lock`` in the directory written to), looks again (another
   process may have just compiled the kernel), compiles and saves, then releases

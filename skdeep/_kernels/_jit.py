@@ -14,7 +14,9 @@ The cache (see ``skdeep._kernels``) replaces Numba's own one on the dispatcher
 compile lock (``_compile_lock``). Both rely on Numba internals (the ``_Cache``
 interface, ``Dispatcher.compile``, ``CompileResult._reduce``/``_rebuild``), so
 they are used with the Numba versions they were tested with only
-(``KERNEL_CACHE_NUMBA``). Other versions get Numba's own cache
+(``KERNEL_CACHE_NUMBA``), as is the link-only compilation of kernels called by
+kernels (``_linking``: every kernel has a twin that compiles its calls from other
+kernels without machine code of its own). Other versions get Numba's own cache
 (``enable_caching()``), keyed on each kernel's own file only, with a per-user
 ``NUMBA_CACHE_DIR`` when Numba finds no writable directory; so does a function
 without a source file (defined in a notebook or a zip archive).
@@ -41,12 +43,14 @@ from numba.core.compiler_lock import global_compiler_lock
 
 from skdeep._kernels._cache import KernelCache
 from skdeep._kernels._cache_dirs import user_dir
+from skdeep._kernels._calls import route_kernel_calls
 from skdeep._kernels._compile_lock import compile_lock
-from skdeep._kernels._nonliteral import type_calls_by_value_type
+from skdeep._kernels._linking import link_only_twin
 from skdeep.exceptions import KernelCacheWarning
 
-#: Numba versions (major, minor) whose internals skdeep's kernel cache was tested
-#: with (tests/kernels/test_cache_*.py).
+#: Numba versions (major, minor) whose internals skdeep's kernel cache and
+#: link-only compilation were tested with (tests/kernels/test_cache_*.py,
+#: test_linking.py).
 KERNEL_CACHE_NUMBA = {(0, 68)}
 
 _KERNEL_CACHE = tuple(int(part) for part in numba.__version__.split(".")[:2]) in (
@@ -69,8 +73,10 @@ def jit(constant_args=False, **options):
     """``numba.njit(**options)`` with skdeep's disk cache (see the module
     docstring).
 
-    Calls from other kernels compile one variant per argument type, never per
-    constant value (:mod:`skdeep._kernels._nonliteral`), except with
+    Calls from other kernels (:mod:`skdeep._kernels._calls`) compile variants of
+    ``.from_kernels``: the kernel's link-only twin when Numba's version is a
+    tested one (:mod:`skdeep._kernels._linking`), else the kernel itself. They
+    compile one variant per argument type, never per constant value, except with
     ``constant_args=True``: a kernel that other kernels call with constants on
     purpose (a fixed pooling window or stride of 1, to unroll and vectorize its
     loops) gets one variant per constant.
@@ -81,8 +87,11 @@ def jit(constant_args=False, **options):
 
     def decorate(func):
         dispatcher = njit(**options)(func)
-        if not constant_args:
-            type_calls_by_value_type(dispatcher)
+        # The dispatcher whose variants the calls from other kernels compile.
+        dispatcher.from_kernels = (
+            link_only_twin(dispatcher, options) if _KERNEL_CACHE else dispatcher
+        )
+        route_kernel_calls(dispatcher, dispatcher.from_kernels, not constant_args)
         source_file = inspect.getfile(func)
         checked = bounds_checked(options)
         if _KERNEL_CACHE and os.path.isfile(source_file):

@@ -33,7 +33,7 @@ CHECK = textwrap.dedent(
     """
     from kernels_under_test import caller, scale, unrolled
     assert caller(1.0) == 1.0 * 2 + 1.0 + 4 + 2 + 3
-    print(len(scale.signatures), len(unrolled.signatures))
+    print(len(scale.from_kernels.signatures), len(unrolled.from_kernels.signatures))
     """
 )
 
