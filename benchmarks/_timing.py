@@ -150,6 +150,10 @@ def child_env(**extra: str) -> dict:
     """Environment of a child process that imports this checkout's skdeep."""
     env = {**os.environ, **extra}
     env["PYTHONPATH"] = ROOT + os.pathsep + env.get("PYTHONPATH", "")
+    # An installed package's bytecode is compiled (pip does it at install); a
+    # shell that forbids writing it would charge every child with compiling
+    # skdeep's sources again, which no user pays.
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 
 
