@@ -4,9 +4,9 @@ Numba compiles every jitted function it meets to machine code of its own, with a
 CPython wrapper and a C wrapper, then links a copy of its LLVM module into each
 caller, which optimizes the linked whole again and emits machine code for all of
 it. A kernel four calls below ``train_epoch`` is thus optimized and emitted five
-times, and each time it comes with wrappers nobody calls: in a first fit of an
-MLP, 60 % of the compile time went into LLVM optimizing and emitting code that
-already existed (``benchmarks/RESULTS_compile.md``).
+times, and each time it comes with wrappers nobody calls: of a cold MLP first fit's
+14.2 s, 43 % went into LLVM's module optimization and machine-code emission and 9 %
+into wrappers (``benchmarks/RESULTS_compile.md``, ``profile_compile.py``).
 
 Here a call from one kernel to another is typed and lowered against the callee's
 *link-only* twin (:func:`link_only_twin`): a dispatcher of the same Python
