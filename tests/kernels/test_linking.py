@@ -42,7 +42,15 @@ MODULE = textwrap.dedent(
         _parallel_k(x, out)
         return _middle_k(x, scale) + _middle_k(out, scale * 0.5)
 
+    def _read(values, index):
+        return values[index]
+
+    def _read_through(values, index):
+        return _read_k(values, index) * 2.0
+
     _leaf_k = kernel(_leaf)
+    _read_k = jit(boundscheck=True)(_read)
+    read_through = kernel(_read_through)
     _middle_k = kernel(_middle)
     _parallel_k = jit(parallel=True)(_parallel)
     top = kernel(_top)
@@ -157,6 +165,26 @@ def test_exceptions_raised_in_a_callee_reach_python(tmp_path):
         """,
     )
     assert out == ["negative_scale"]
+
+
+def test_a_bounds_checked_callee_raises_index_error_through_its_caller(tmp_path):
+    # What SKDEEP_BOUNDSCHECK=1 relies on: the gather, pooling and sequence
+    # kernels it checks run as link-only callees of the epoch and prediction
+    # kernels.
+    out = _run(
+        tmp_path,
+        """
+        import numpy as np
+        import linked_kernels as lk
+        values = np.arange(4.0)
+        print(lk.read_through(values, 3))
+        try:
+            lk.read_through(values, 4)
+        except IndexError:
+            print("IndexError")
+        """,
+    )
+    assert out == ["6.0", "IndexError"]
 
 
 def test_a_cached_entry_point_needs_no_callee(tmp_path):
