@@ -89,7 +89,7 @@ def jit(constant_args=False, **options):
         dispatcher = njit(**options)(func)
         # The dispatcher whose variants the calls from other kernels compile.
         dispatcher.from_kernels = (
-            link_only_twin(dispatcher, options) if _KERNEL_CACHE else dispatcher
+            link_only_twin(func, options) if _KERNEL_CACHE else dispatcher
         )
         route_kernel_calls(dispatcher, dispatcher.from_kernels, not constant_args)
         source_file = inspect.getfile(func)

@@ -24,9 +24,9 @@ null-pointer call, so the twin stays private to the dispatcher that routes kerne
 calls to it (its ``get_call_template`` and ``get_overload``). A kernel called
 from Python compiles its own full version as before.
 
-This relies on Numba internals (``JITCodeLibrary``, the lowering pass's
-``state.library``, ``Dispatcher.get_overload``), so ``_jit`` uses it only with
-the Numba versions its cache was tested with.
+This relies on Numba internals (``JITCodeLibrary``, the target context's
+``subtarget`` and ``_internal_codegen``, ``Dispatcher.get_overload``), so ``_jit``
+uses it only with the Numba versions its cache was tested with.
 """
 
 from numba import njit
@@ -103,12 +103,12 @@ class LinkOnlyCompiler(CompilerBase):
         return [pipeline]
 
 
-def link_only_twin(dispatcher, options: dict):
-    """A dispatcher of ``dispatcher``'s function, compiled with ``options`` into
-    link-only libraries and without wrappers; never to be called from Python."""
+def link_only_twin(func, options: dict):
+    """A dispatcher of ``func`` compiled with ``options`` into link-only libraries
+    and without wrappers; never to be called from Python."""
     return njit(
         pipeline_class=LinkOnlyCompiler,
         no_cpython_wrapper=True,
         no_cfunc_wrapper=True,
         **options,
-    )(dispatcher.py_func)
+    )(func)
