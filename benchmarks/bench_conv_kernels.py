@@ -5,9 +5,11 @@ Usage: python benchmarks/bench_conv_kernels.py [--repeat 30] [--dtype float32]
 
 Two LeNet-like layers ('valid' padding, stride 1, batch 128): 1->8 channels on
 28x28 with a 5x5 kernel and 8->16 channels on 12x12 with a 5x5 kernel. For each,
-the skdeep kernels run with 1 and 2 Numba threads and two scratch layouts (one
-im2col slot per sample, ``S = N``, or one per thread, ``S = threads``); the plain
-numpy reference (whole-batch im2col + one GEMM) and, if importable,
+the skdeep kernels run with 1 and 2 Numba threads and three scratch layouts (one
+im2col slot per sample, ``S = N``; one per thread, ``S = threads``; and the latter
+with the forward pass keeping the batch's im2col matrices for the backward pass,
+as training does, ``kept``); the plain numpy reference (whole-batch im2col + one
+GEMM) and, if importable,
 ``torch.nn.functional.conv2d`` run with 1 and 2 BLAS/torch threads. BLAS is pinned
 to one thread around the Numba kernels (as the estimators do during fit).
 
@@ -126,20 +128,23 @@ def bench_layer(layer, dtype, repeat, torch):
         with threadpool_limits(1, user_api="blas"):
             for threads in range(1, max_threads + 1):
                 numba.set_num_threads(threads)
-                for slots_name, slots in (("S=N", n), ("S=threads", threads)):
+                layouts = (("S=N", n, 0), ("S=threads", threads, 0),
+                           ("S=threads, kept", threads, n))  # fmt: skip
+                for slots_name, slots, n_kept in layouts:
                     cols = np.empty((slots, kk, h_out * w_out), dtype)
+                    kept = np.empty((n_kept, kk, h_out * w_out), dtype)
                     check_conv2d_buffers(
                         X, W, b, 1, pad_top, pad_left, out, cols, delta, dW, db,
-                        dX, dW_part, db_part,
+                        dX, dW_part, db_part, kept,
                     )  # fmt: skip
 
-                    def fwd(cols=cols):
-                        conv2d_forward(X, W, b, 1, pad_top, pad_left, out, cols)
+                    def fwd(cols=cols, kept=kept):
+                        conv2d_forward(X, W, b, 1, pad_top, pad_left, out, cols, kept)
 
-                    def bwd(cols=cols, need_dX=True):
+                    def bwd(cols=cols, kept=kept, need_dX=True):
                         conv2d_backward(
                             X, W, delta, 1, pad_top, pad_left, dW, db, dX,
-                            need_dX, cols, dW_part, db_part,
+                            need_dX, cols, kept, dW_part, db_part,
                         )  # fmt: skip
 
                     f_ms = _median_ms(fwd, repeat)
@@ -154,7 +159,8 @@ def bench_layer(layer, dtype, repeat, torch):
     # Cross-check the numpy reference against the kernels (same math).
     pad = ((0, 0), (0, 0))
     ref_out, _ = numpy_forward(X, W, b, pad, (h_out, w_out))
-    conv2d_forward(X, W, b, 1, 0, 0, out, np.empty((n, kk, h_out * w_out), dtype))
+    conv2d_forward(X, W, b, 1, 0, 0, out, np.empty((n, kk, h_out * w_out), dtype),
+                   np.empty((0, kk, h_out * w_out), dtype))  # fmt: skip
     tol = 1e-3 if dtype == np.float32 else 1e-10
     np.testing.assert_allclose(out, ref_out, rtol=tol, atol=tol)
 
@@ -261,15 +267,17 @@ def bench_parts(dtype, repeat):
 
     @njit
     def im2col_all(X, k, pt, pl, ho, wo, col, reps):
+        xpad = np.empty(conv2d.padded_shape(X.shape[1], k, k, 1, ho, wo), X.dtype)
         for _ in range(reps):
             for n in range(X.shape[0]):
-                conv2d._im2col(X[n], k, k, 1, pt, pl, ho, wo, col)
+                conv2d._im2col(X[n], k, k, 1, pt, pl, ho, wo, col, xpad)
 
     @njit
     def col2im_all(col, k, pt, pl, ho, wo, dX, reps):
+        xpad = np.empty(conv2d.padded_shape(dX.shape[1], k, k, 1, ho, wo), dX.dtype)
         for _ in range(reps):
             for n in range(dX.shape[0]):
-                conv2d._col2im(col, k, k, 1, pt, pl, ho, wo, dX[n])
+                conv2d._col2im(col, k, k, 1, pt, pl, ho, wo, dX[n], xpad)
 
     @njit
     def forward_all(W2, col, out, reps):

@@ -216,6 +216,7 @@ def profile_fcn_layers(threads, repeats=15):
         b = np.zeros(f, dt)
         out = np.empty((n, f, 1, L), dt)
         cols = np.empty((max(1, threads), c_in * k, L), dt)
+        kept = np.empty((n, c_in * k, L), dt)  # as in training (within budget)
         dW, db, dX = np.empty_like(W), np.empty_like(b), np.empty_like(X)
         dW_part, db_part = np.empty((n, *W.shape), dt), np.empty((n, f), dt)
         pad = (k - 1) // 2
@@ -233,6 +234,7 @@ def profile_fcn_layers(threads, repeats=15):
             b=b,
             out=out,
             cols=cols,
+            kept=kept,
             dW=dW,
             db=db,
             dX=dX,
@@ -241,9 +243,9 @@ def profile_fcn_layers(threads, repeats=15):
             pad=pad,
             first=c_in == 1,
         ):
-            conv2d_forward(X, W, b, 1, 0, pad, out, cols)
+            conv2d_forward(X, W, b, 1, 0, pad, out, cols, kept)
             conv2d_backward(X, W, out, 1, 0, pad, dW, db, dX, not first, cols,
-                            dW_part, db_part)  # fmt: skip
+                            kept, dW_part, db_part)  # fmt: skip
 
         def bn_relu(flat=flat, f=f, sw=sw, mean=mean, inv=inv, rm=rm, rv=rv,
                     gamma=gamma, y_bn=y_bn, g=g, dx_bn=dx_bn):  # fmt: skip

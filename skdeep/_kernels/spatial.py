@@ -25,6 +25,13 @@ gives the same bits) and ``parts`` the per-sample weight and bias gradients of t
 backward pass (``capacity * max(C_out*C_in*kh*kw + C_out)`` values; empty when only
 the forward pass runs). Rows run one after the other, so every convolution shares
 both. Gradients are batch sums, like ``dense_backward``'s.
+
+``kept`` (training only) holds the im2col matrices of a batch from the forward
+pass to the backward one, ``capacity * C_in*kh*kw*H_out*W_out`` values per
+convolution, for the convolutions that fit, in table order, within
+:data:`KEPT_VALUES` (:func:`kept_values`; the rest unroll their input again in the
+backward pass). Both passes locate a row's block with :func:`_kept` from the table
+and the buffer's length alone, and a row whose block does not fit keeps none.
 """
 
 from skdeep._kernels._jit import kernel
@@ -98,6 +105,57 @@ def _cols(spatial, table, layer):
     return spatial.cols[: slots * k * hw].reshape((slots, k, hw))
 
 
+#: Most values of im2col matrices kept from the forward to the backward pass per
+#: network (64 MB in float32): a batch's matrices are ``K / C_out`` times its
+#: convolutions' outputs, too much to keep for large images or batches.
+KEPT_VALUES = 1 << 24
+
+
+@kernel
+def _cols_per_sample(table, layer):
+    """Values of one sample's im2col matrix of a convolution row."""
+    return (
+        table[layer, COL_C_IN]
+        * table[layer, COL_KERNEL_H]
+        * table[layer, COL_KERNEL_W]
+        * table[layer, COL_H_OUT]
+        * table[layer, COL_W_OUT]
+    )
+
+
+def kept_values(table, capacity: int) -> int:
+    """Length of the ``kept`` buffer for batches of up to ``capacity`` samples:
+    the convolution rows' blocks that fit, in table order, within
+    :data:`KEPT_VALUES` (the rule :func:`_kept` follows)."""
+    total = 0
+    for layer in range(table.shape[0]):
+        if table[layer, COL_KIND] == CONV2D:
+            size = capacity * int(_cols_per_sample.py_func(table, layer))
+            if total + size <= KEPT_VALUES:
+                total += size
+    return total
+
+
+@kernel
+def _kept(spatial, table, layer, capacity, n):
+    """The ``(n, K, H_out*W_out)`` block of ``spatial.kept`` where convolution row
+    ``layer`` keeps its batch's im2col matrices, or ``(0, K, H_out*W_out)`` when
+    it keeps none: the blocks of the rows before it that fit come first, each
+    ``capacity`` samples long."""
+    k = table[layer, COL_C_IN] * table[layer, COL_KERNEL_H] * table[layer, COL_KERNEL_W]
+    hw = table[layer, COL_H_OUT] * table[layer, COL_W_OUT]
+    room = spatial.kept.shape[0]
+    start = 0
+    for row in range(layer):
+        if table[row, COL_KIND] == CONV2D:
+            size = capacity * _cols_per_sample(table, row)
+            if start + size <= room:
+                start += size
+    if start + capacity * k * hw > room or n > capacity:
+        return spatial.kept[:0].reshape((0, k, hw))
+    return spatial.kept[start : start + n * k * hw].reshape((n, k, hw))
+
+
 @kernel
 def _argmax(work, table, layer, n):
     """A pooling row's int32 arg-max block, ``(n, C, H_out, W_out)``."""
@@ -131,6 +189,7 @@ def spatial_forward(inp, out, net, layer, n, work, spatial):
             table[layer, COL_PAD_LEFT],
             _images_out(out, table, layer, n),
             _cols(spatial, table, layer),
+            _kept(spatial, table, layer, work.sample_weight.shape[0], n),
         )
     elif kind == MAXPOOL2D:
         maxpool2d_forward(
@@ -191,6 +250,7 @@ def spatial_backward(inp, delta, d_inp, need_d_inp, net, grad, layer, n, work,
             dX4,
             need_d_inp,
             _cols(spatial, table, layer),
+            _kept(spatial, table, layer, work.sample_weight.shape[0], n),
             parts[: n * w_size].reshape((n, c_out, c_in, kh, kw)),
             parts[n * w_size : n * (w_size + c_out)].reshape((n, c_out)),
         )

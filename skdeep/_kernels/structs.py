@@ -193,10 +193,15 @@ class SpatialScratch(NamedTuple):
     parts : ndarray
         Per-sample weight and bias gradients of the backward pass; empty for
         inference.
+    kept : ndarray
+        The im2col matrices a training batch's forward pass keeps for its
+        backward pass (:func:`skdeep._kernels.spatial.kept_values`); empty for
+        inference.
     """
 
     cols: np.ndarray
     parts: np.ndarray
+    kept: np.ndarray
 
 
 class RecurrentScratch(NamedTuple):

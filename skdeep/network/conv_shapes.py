@@ -152,16 +152,19 @@ def check_conv2d_buffers(
     dX=None,
     dW_part=None,
     db_part=None,
+    kept=None,
 ):
     """Check that arrays fit the conv kernels; raise ``ValueError`` otherwise.
 
     Buffers may be larger than the batch along axis 0 (allocated once for the
     largest batch); pass the batch-sized slices ``buf[:n]`` to the kernels.
     ``dX`` may be ``None`` (not checked) when the kernel is called with
-    ``need_dX=False``.
+    ``need_dX=False``; ``kept`` (the kept im2col matrices) holds ``N`` matrices
+    or none.
     """
     arrays = {"X": X, "W": W, "b": b, "out": out, "cols": cols}
     optional = {
+        "kept": kept,
         "delta": delta,
         "dW": dW,
         "db": db,
@@ -205,6 +208,11 @@ def check_conv2d_buffers(
         raise ValueError(
             f"cols must have shape (S, {k}, {h_out * w_out}) with S >= 1, "
             f"got {cols.shape}."
+        )
+    if kept is not None and kept.shape[0] and kept.shape != (n, k, h_out * w_out):
+        raise ValueError(
+            f"kept must have shape ({n}, {k}, {h_out * w_out}) or "
+            f"(0, {k}, {h_out * w_out}), got {kept.shape}."
         )
     expected = {
         "delta": out.shape,

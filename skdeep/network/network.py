@@ -25,6 +25,7 @@ import numpy as np
 
 from skdeep._kernels import codes
 from skdeep._kernels.recurrent import CHUNK_ROWS, MIN_CHUNK_ROWS, SMALL_PRODUCT
+from skdeep._kernels.spatial import kept_values
 from skdeep._kernels.structs import (
     NetworkArrays,
     Norm,
@@ -573,7 +574,8 @@ class Network:
     def _spatial_scratch(self, capacity: int, dtype) -> SpatialScratch:
         convs = [layer for layer in self.rows if layer.spec.kind == codes.CONV2D]
         if not convs:
-            return SpatialScratch(np.empty(0, dtype=dtype), np.empty(0, dtype=dtype))
+            empty = np.empty(0, dtype=dtype)
+            return SpatialScratch(empty, empty, empty)
         max_cols = max(
             int(prod(layer.weight_shape[1:])) * int(prod(layer.output_shape[1:]))
             for layer in convs
@@ -583,6 +585,7 @@ class Network:
         return SpatialScratch(
             np.empty(slots * max_cols, dtype=dtype),
             np.empty(capacity * max_part, dtype=dtype),
+            np.empty(kept_values(self.table, capacity), dtype=dtype),
         )
 
     def predict_capacity(self, rows=slice(None)) -> int:

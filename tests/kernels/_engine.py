@@ -12,15 +12,19 @@ from skdeep.network.inputs import kernel_rows
 
 def loss_and_grad(network, params, X, Y, sw, alpha, loss, *, chunk=None,
                   state=None, rng=None, reconstruct=False,
-                  lengths=None):  # fmt: skip
+                  lengths=None, kept=None):  # fmt: skip
     """``(objective, gradient)`` over all rows of ``X`` in chunks of ``chunk``
     (default: one chunk), as L-BFGS gets them (``lengths``: the rows' sequence
-    lengths, for recurrent networks)."""
+    lengths, for recurrent networks; ``kept``: the convolutions' buffer of
+    im2col matrices in place of the network's own)."""
     n = X.shape[0]
     capacity = n if chunk is None else chunk
     state = np.zeros(network.n_state, params.dtype) if state is None else state
     rng = np.array([12345], dtype=np.uint64) if rng is None else rng.copy()
     grad = np.empty_like(params)
+    families = network.family_arguments(capacity, params.dtype)
+    if kept is not None:
+        families = (families[0]._replace(kept=kept), *families[1:])
     value = loss_gradient(
         kernel_rows(X, None if reconstruct else Y, sw, lengths),
         np.arange(n, dtype=np.int64),
@@ -29,7 +33,7 @@ def loss_and_grad(network, params, X, Y, sw, alpha, loss, *, chunk=None,
         Objective(int(loss), float(alpha), bool(reconstruct)),
         network.work(capacity, params.dtype, grad_part=True),
         rng,
-        *network.family_arguments(capacity, params.dtype),
+        *families,
     )
     return value, grad
 

@@ -23,7 +23,13 @@ def _one_blas_thread():
         yield
 
 
-def _forward(X, W, b, stride, padding, slots=None):
+def _no_kept(X, W, h_out, w_out):
+    return np.empty((0, W[0].size, h_out * w_out), X.dtype)
+
+
+def _forward(X, W, b, stride, padding, slots=None, kept=None):
+    """The convolution's output; ``kept`` (an ``(n, K, H_out*W_out)`` buffer)
+    receives the im2col matrices when given."""
     n, _, h, w = X.shape
     c_out, c_in, kh, kw = W.shape
     h_out, w_out, pad_top, pad_left = conv2d_output_shape(
@@ -31,12 +37,14 @@ def _forward(X, W, b, stride, padding, slots=None):
     )
     out = np.full((n, c_out, h_out, w_out), np.nan, X.dtype)
     cols = np.full((slots or n, c_in * kh * kw, h_out * w_out), np.nan, X.dtype)
-    check_conv2d_buffers(X, W, b, stride, pad_top, pad_left, out, cols)
-    conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols)
+    if kept is None:
+        kept = _no_kept(X, W, h_out, w_out)
+    check_conv2d_buffers(X, W, b, stride, pad_top, pad_left, out, cols, kept=kept)
+    conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols, kept)
     return out
 
 
-def _backward(X, W, b, delta, stride, padding, slots=None, need_dX=True):
+def _backward(X, W, b, delta, stride, padding, slots=None, need_dX=True, kept=None):
     n, _, h, w = X.shape
     c_out, c_in, kh, kw = W.shape
     h_out, w_out, pad_top, pad_left = conv2d_output_shape(
@@ -50,13 +58,15 @@ def _backward(X, W, b, delta, stride, padding, slots=None, need_dX=True):
     dW_part = np.full((n, *W.shape), np.nan, dt)
     db_part = np.full((n, c_out), np.nan, dt)
     out = np.empty(delta.shape, dt)
+    if kept is None:
+        kept = _no_kept(X, W, h_out, w_out)
     check_conv2d_buffers(
         X, W, b, stride, pad_top, pad_left, out, cols, delta, dW, db,
-        dX if need_dX else None, dW_part, db_part,
+        dX if need_dX else None, dW_part, db_part, kept,
     )  # fmt: skip
     conv2d_backward(
         X, W, delta, stride, pad_top, pad_left, dW, db, dX, need_dX, cols,
-        dW_part, db_part,
+        kept, dW_part, db_part,
     )  # fmt: skip
     return dW, db, dX
 
@@ -158,6 +168,9 @@ def test_buffer_check_rejects_wrong_shapes():
         check_conv2d_buffers(X, W.astype(np.float32), b, 1, 0, 0, out, cols)
     with pytest.raises(ValueError, match="input channels"):
         check_conv2d_buffers(X, W[:, :2].copy(), b, 1, 0, 0, out, cols)
+    check_conv2d_buffers(X, W, b, 1, 0, 0, out, cols, kept=np.empty((0, 27, 36)))
+    with pytest.raises(ValueError, match="kept"):
+        check_conv2d_buffers(X, W, b, 1, 0, 0, out, cols, kept=np.empty((1, 27, 36)))
 
 
 def _numeric_grad(f, a, eps=1e-6):
@@ -224,6 +237,35 @@ def test_scratch_slots_do_not_change_bits():
             assert_array_equal(a, ref)
 
 
+@pytest.mark.parametrize("stride, padding", [(1, "same"), (2, "same"), (1, "valid")])
+@pytest.mark.parametrize("need_dX", [True, False])
+def test_kept_im2col_gives_the_same_bits(stride, padding, need_dX):
+    """The forward pass keeps each sample's im2col matrix (the unrolled windows,
+    checked against the input) and the backward pass reads it instead of
+    unrolling again: same output and gradients, bit for bit."""
+    rng = np.random.default_rng(6)
+    X, W, b = _data(rng, 5, 3, 4, 9, 7, 3, 3)
+    out = _forward(X, W, b, stride, padding, slots=2)
+    kept = np.full((5, 27, out.shape[2] * out.shape[3]), np.nan)
+    assert_array_equal(_forward(X, W, b, stride, padding, slots=2, kept=kept), out)
+    # Row (c, p, q), column (i, j) of sample n's matrix: the padded input there.
+    _, w_out, pad_top, pad_left = conv2d_output_shape(9, 7, (3, 3), stride, padding)
+    Xpad = np.pad(X, ((0, 0), (0, 0), (pad_top, 3), (pad_left, 3)))
+    windows = np.lib.stride_tricks.sliding_window_view(Xpad, (3, 3), axis=(2, 3))
+    windows = windows[:, :, ::stride, ::stride][:, :, : out.shape[2], :w_out]
+    expected = windows.transpose(0, 1, 4, 5, 2, 3).reshape(kept.shape)
+    assert_array_equal(kept, expected)
+    R = rng.standard_normal(out.shape)
+    unrolled = _backward(X, W, b, R, stride, padding, slots=2, need_dX=need_dX)
+    # The backward pass must not unroll X again: a changed X leaves it unaffected.
+    read = _backward(X + 1.0, W, b, R, stride, padding, slots=2, need_dX=need_dX,
+                     kept=kept)  # fmt: skip
+    assert_array_equal(read[0], unrolled[0])
+    assert_array_equal(read[1], unrolled[1])
+    if need_dX:
+        assert_array_equal(read[2], unrolled[2])
+
+
 @pytest.mark.skipif(numba.config.NUMBA_NUM_THREADS < 2, reason="needs 2 threads")
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bit_identical_across_thread_counts(dtype):
@@ -269,6 +311,7 @@ def test_batch_slices_of_larger_buffers():
     X, W, b = _data(rng, 5, 2, 3, 6, 6, 3, 3)
     out_big = np.full((8, 3, 6, 6), 7.0)
     cols_big = np.empty((8, 18, 36))
-    conv2d_forward(X[:3], W, b, 1, 1, 1, out_big[:3], cols_big[:3])
+    conv2d_forward(X[:3], W, b, 1, 1, 1, out_big[:3], cols_big[:3],
+                   np.empty((0, 18, 36)))  # fmt: skip
     assert_allclose(out_big[:3], _reference_conv(X[:3], W, b, 1, "same"), atol=1e-12)
     assert np.all(out_big[3:] == 7.0)

@@ -21,8 +21,9 @@ from numpy.testing import assert_allclose
 from scipy.signal import correlate
 from threadpoolctl import threadpool_limits
 
-from skdeep._kernels import codes
+from skdeep._kernels import codes, spatial
 from skdeep._kernels.losses import loss_sum
+from skdeep._kernels.spatial import kept_values
 from skdeep.network.network import Network
 from skdeep.network.specs import Conv2D, Dense, Dropout, Flatten, MaxPool2D
 
@@ -165,6 +166,39 @@ def test_whole_stack_gradient_matches_finite_differences(settings):
     _, grad = _loss_and_grad(layout, params, X, Y, sw)
     num = numeric_gradient(lambda p: _loss_and_grad(layout, p, X, Y, sw)[0], params)
     assert_allclose(grad, num, rtol=1e-5, atol=1e-8)
+
+
+def test_kept_im2col_matrices_give_the_same_gradient(monkeypatch):
+    """Training keeps the convolutions' im2col matrices from the forward to the
+    backward pass, those that fit in table order within the budget: any buffer
+    length gives the gradient of unrolling again, bit for bit, and the kernels
+    fill exactly the blocks that :func:`kept_values` sizes."""
+    layout = _layout("relu", filters=(3, 4), strides=1, pool_size=(None, None))
+    network = layout.network
+    params, X, Y, sw = _problem(layout, n=5)
+    table = network.table
+    sizes = [codes.COL_C_IN, codes.COL_KERNEL_H, codes.COL_KERNEL_W,
+             codes.COL_H_OUT, codes.COL_W_OUT]  # fmt: skip
+    first, second = (5 * int(np.prod(row[sizes])) for row in table
+                     if row[codes.COL_KIND] == codes.CONV2D)  # fmt: skip
+    assert second < first  # so that a budget may skip the first and keep the second
+    assert kept_values(table, 5) == first + second
+    monkeypatch.setattr(spatial, "KEPT_VALUES", first + second - 1)
+    assert kept_values(table, 5) == first
+    monkeypatch.setattr(spatial, "KEPT_VALUES", first - 1)
+    assert kept_values(table, 5) == second
+    reference = _loss_and_grad(layout, params, X, Y, sw)
+    for length, filled in [(0, 0), (second, second), (first, first),
+                           (first + second - 1, first),
+                           (first + second, first + second),
+                           (first + second + 7, first + second)]:  # fmt: skip
+        kept = np.full(length, np.nan)
+        value, grad = loss_and_grad(network, params, X, Y, sw, 0.1,
+                                    codes.CATEGORICAL_CROSSENTROPY,
+                                    kept=kept)  # fmt: skip
+        assert value == reference[0]
+        np.testing.assert_array_equal(grad, reference[1])
+        assert np.isfinite(kept[:filled]).all() and np.isnan(kept[filled:]).all()
 
 
 def test_relu_and_pooling_gradient_matches_finite_differences():
