@@ -123,16 +123,16 @@ def _cols_per_sample(table, layer):
     )
 
 
-def kept_values(table, capacity: int) -> int:
-    """Length of the ``kept`` buffer for batches of up to ``capacity`` samples:
-    the convolution rows' blocks that fit, in table order, within
-    :data:`KEPT_VALUES` (the rule :func:`_kept` follows)."""
+def kept_values(cols_per_sample, capacity: int) -> int:
+    """Length of the ``kept`` buffer for batches of up to ``capacity`` samples,
+    given each convolution row's im2col values per sample in table order: the
+    rows' blocks that fit, in that order, within :data:`KEPT_VALUES` (the rule
+    :func:`_kept` follows)."""
     total = 0
-    for layer in range(table.shape[0]):
-        if table[layer, COL_KIND] == CONV2D:
-            size = capacity * int(_cols_per_sample.py_func(table, layer))
-            if total + size <= KEPT_VALUES:
-                total += size
+    for per_sample in cols_per_sample:
+        size = capacity * int(per_sample)
+        if total + size <= KEPT_VALUES:
+            total += size
     return total
 
 

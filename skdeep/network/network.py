@@ -576,16 +576,14 @@ class Network:
         if not convs:
             empty = np.empty(0, dtype=dtype)
             return SpatialScratch(empty, empty, empty)
-        max_cols = max(
-            int(prod(layer.weight_shape[1:])) * int(prod(layer.output_shape[1:]))
-            for layer in convs
-        )
+        cols = [int(prod(layer.weight_shape[1:])) * int(prod(layer.output_shape[1:]))
+                for layer in convs]  # fmt: skip
         max_part = max(layer.n_weights + layer.n_biases for layer in convs)
         slots = max(1, numba.get_num_threads())
         return SpatialScratch(
-            np.empty(slots * max_cols, dtype=dtype),
+            np.empty(slots * max(cols), dtype=dtype),
             np.empty(capacity * max_part, dtype=dtype),
-            np.empty(kept_values(self.table, capacity), dtype=dtype),
+            np.empty(kept_values(cols, capacity), dtype=dtype),
         )
 
     def predict_capacity(self, rows=slice(None)) -> int:

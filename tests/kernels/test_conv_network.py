@@ -23,7 +23,6 @@ from threadpoolctl import threadpool_limits
 
 from skdeep._kernels import codes, spatial
 from skdeep._kernels.losses import loss_sum
-from skdeep._kernels.spatial import kept_values
 from skdeep.network.network import Network
 from skdeep.network.specs import Conv2D, Dense, Dropout, Flatten, MaxPool2D
 
@@ -182,11 +181,17 @@ def test_kept_im2col_matrices_give_the_same_gradient(monkeypatch):
     first, second = (5 * int(np.prod(row[sizes])) for row in table
                      if row[codes.COL_KIND] == codes.CONV2D)  # fmt: skip
     assert second < first  # so that a budget may skip the first and keep the second
-    assert kept_values(table, 5) == first + second
+
+    def sized():  # the network's own buffer for batches of 5
+        return network.family_arguments(5, np.float64)[0].kept.shape[0]
+
+    assert sized() == first + second
+    assert network.family_arguments(5, np.float64, backward=False)[0].kept.size == 0
     monkeypatch.setattr(spatial, "KEPT_VALUES", first + second - 1)
-    assert kept_values(table, 5) == first
+    assert sized() == first
     monkeypatch.setattr(spatial, "KEPT_VALUES", first - 1)
-    assert kept_values(table, 5) == second
+    assert sized() == second
+    monkeypatch.undo()
     reference = _loss_and_grad(layout, params, X, Y, sw)
     for length, filled in [(0, 0), (second, second), (first, first),
                            (first + second - 1, first),
