@@ -200,6 +200,16 @@ def _fold(cols, kh, kw, stride, h_out, w_out, dxpad):
                 row += 1
 
 
+@jit()
+def _scratch(size, like):
+    """``np.empty(size)`` of ``like``'s dtype. The parallel kernels allocate
+    through this helper: Numba's parallel passes rewrite an ``np.empty`` inside
+    them into an allocation that names its dtype by a string, whose compiled code
+    then needs Numba's NumPy registries when loaded from the cache (a cached
+    kernel would import them, which the lean cache loader avoids)."""
+    return np.empty(size, like.dtype)
+
+
 @jit(parallel=True)
 def conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols, kept):
     """Forward pass of a 2-D convolution (cross-correlation), written into ``out``.
@@ -243,7 +253,7 @@ def conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols, kept):
     n_slots = min(cols.shape[0], n_samples)
     padded = padded_shape(c_in, kh, kw, stride, h_out, w_out)
     for t in prange(n_slots):
-        xpad = np.empty(padded, X.dtype)
+        xpad = _scratch(padded[0] * padded[1] * padded[2], X).reshape(padded)
         for n in range(t, n_samples, n_slots):
             col = kept[n] if keep else cols[t]
             _im2col(X[n], kh, kw, stride, pad_top, pad_left, h_out, w_out, col, xpad)
@@ -331,7 +341,8 @@ def conv2d_backward(
     padded = padded_shape(c_in, kh, kw, stride, h_out, w_out)
     for t in prange(n_slots):
         col = cols[t]
-        xpad = np.empty(padded, X.dtype)  # the padded input, then its gradient
+        # The padded input, then its gradient.
+        xpad = _scratch(padded[0] * padded[1] * padded[2], X).reshape(padded)
         for n in range(t, n_samples, n_slots):
             if keep:
                 x_col = kept[n]
