@@ -267,14 +267,14 @@ def bench_parts(dtype, repeat):
 
     @njit
     def im2col_all(X, k, pt, pl, ho, wo, col, reps):
-        xpad = np.empty(conv2d.padded_shape(X.shape[1], k, k, 1, ho, wo), X.dtype)
+        xpad = conv2d._padded_scratch(X, k, k, 1, ho, wo)
         for _ in range(reps):
             for n in range(X.shape[0]):
                 conv2d._im2col(X[n], k, k, 1, pt, pl, ho, wo, col, xpad)
 
     @njit
     def col2im_all(col, k, pt, pl, ho, wo, dX, reps):
-        xpad = np.empty(conv2d.padded_shape(dX.shape[1], k, k, 1, ho, wo), dX.dtype)
+        xpad = conv2d._padded_scratch(dX, k, k, 1, ho, wo)
         for _ in range(reps):
             for n in range(dX.shape[0]):
                 conv2d._col2im(col, k, k, 1, pt, pl, ho, wo, dX[n], xpad)

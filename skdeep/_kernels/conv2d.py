@@ -46,7 +46,7 @@ Argument types
 
 Shapes and padding are computed and checked in Python by
 :mod:`skdeep.network.conv_shapes`; the kernels trust them. Each sample is first
-copied into a zero-padded scratch sized from the output (:func:`padded_shape`;
+copied into a zero-padded scratch sized from the output (:func:`_padded_scratch`;
 one per parallel task), the only read of the input, bounds-guarded against the
 padding; the windows then read that scratch, inside it by construction, so any
 output size that ``conv2d_output_shape`` returns is safe.
@@ -59,12 +59,17 @@ from skdeep._kernels._jit import jit
 
 
 @jit()
-def padded_shape(c_in, kh, kw, stride, h_out, w_out):
-    """``(C_in, Hp, Wp)``: the part of the zero-padded input that the windows of
-    an ``(h_out, w_out)`` output read, ``Hp = (h_out - 1) stride + kh`` (likewise
-    ``Wp``). ``C_in*Hp*Wp`` is at most ``C_in*kh*kw*h_out*w_out``, one im2col
-    matrix."""
-    return c_in, (h_out - 1) * stride + kh, (w_out - 1) * stride + kw
+def _padded_scratch(like, kh, kw, stride, h_out, w_out):
+    """Scratch for the part of a sample's zero-padded input that the windows of
+    an ``(h_out, w_out)`` output read: ``(C_in, Hp, Wp)`` with ``Hp = (h_out - 1)
+    stride + kh`` (likewise ``Wp``), at most one im2col matrix, in the dtype of
+    ``like`` (``(N, C_in, H, W)``). The parallel kernels allocate through this
+    (non-parallel) helper: Numba's parallel passes rewrite an ``np.empty`` inside
+    them into an allocation that names its dtype by a string, whose compiled code
+    then imports Numba's NumPy registries when loaded from the cache (which the
+    lean cache loader avoids)."""
+    shape = (like.shape[1], (h_out - 1) * stride + kh, (w_out - 1) * stride + kw)
+    return np.empty(shape, like.dtype)
 
 
 @jit()
@@ -98,14 +103,13 @@ def _pad(x, pad_top, pad_left, xpad):
 
 
 @jit()
-def _crop_add(dxpad, pad_top, pad_left, dx):
+def _crop(dxpad, pad_top, pad_left, dx):
     """Adjoint of :func:`_pad`: ``dx[c, r, s] = dxpad[c, r + pad_top, s +
     pad_left]`` where that is inside ``dxpad``, zero elsewhere (input values no
-    window reads)."""
+    window reads). The padding is never negative."""
     c_in, h, w = dx.shape
     hp, wp = dxpad.shape[1], dxpad.shape[2]
-    lo = min(max(0, -pad_left), w)  # columns s with 0 <= s + pad_left < wp
-    hi = max(lo, min(w, wp - pad_left))
+    hi = max(0, min(w, wp - pad_left))  # columns s with s + pad_left < wp
     for c in range(c_in):
         for r in range(h):
             drow = dx[c, r]
@@ -115,12 +119,9 @@ def _crop_add(dxpad, pad_top, pad_left, dx):
                     drow[s] = 0.0
                 continue
             prow = dxpad[c, pr]
-            for s in range(lo):
-                drow[s] = 0.0
-            dst = uint64(lo)
-            src = uint64(lo + pad_left)
-            for s in range(uint64(hi - lo)):
-                drow[dst + s] = prow[src + s]
+            src = uint64(pad_left)
+            for s in range(uint64(hi)):
+                drow[s] = prow[src + s]
             for s in range(hi, w):
                 drow[s] = 0.0
 
@@ -129,7 +130,7 @@ def _crop_add(dxpad, pad_top, pad_left, dx):
 def _im2col(x, kh, kw, stride, pad_top, pad_left, h_out, w_out, cols, xpad):
     """Unroll one sample's windows: ``cols[(c*kh + p)*kw + q, i*w_out + j] =
     xpad[c, i*stride + p, j*stride + q]``, ``xpad`` the zero-padded input
-    (:func:`_pad`, into the scratch ``xpad`` of :func:`padded_shape`).
+    (:func:`_pad`, into the scratch ``xpad`` of :func:`_padded_scratch`).
 
     ``x`` is ``(C_in, H, W)``, ``cols`` is ``(C_in*kh*kw, h_out*w_out)``. Padding
     once makes every row of ``cols`` plain copies of ``w_out`` values, with no
@@ -153,7 +154,7 @@ def _col2im(cols, kh, kw, stride, pad_top, pad_left, h_out, w_out, dx, dxpad):
         _fold(cols, kh, kw, 1, h_out, w_out, dxpad)
     else:
         _fold(cols, kh, kw, stride, h_out, w_out, dxpad)
-    _crop_add(dxpad, pad_top, pad_left, dx)
+    _crop(dxpad, pad_top, pad_left, dx)
 
 
 @jit(constant_args=True)
@@ -200,16 +201,6 @@ def _fold(cols, kh, kw, stride, h_out, w_out, dxpad):
                 row += 1
 
 
-@jit()
-def _scratch(size, like):
-    """``np.empty(size)`` of ``like``'s dtype. The parallel kernels allocate
-    through this helper: Numba's parallel passes rewrite an ``np.empty`` inside
-    them into an allocation that names its dtype by a string, whose compiled code
-    then needs Numba's NumPy registries when loaded from the cache (a cached
-    kernel would import them, which the lean cache loader avoids)."""
-    return np.empty(size, like.dtype)
-
-
 @jit(parallel=True)
 def conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols, kept):
     """Forward pass of a 2-D convolution (cross-correlation), written into ``out``.
@@ -251,9 +242,8 @@ def conv2d_forward(X, W, b, stride, pad_top, pad_left, out, cols, kept):
     W2 = W.reshape((c_out, c_in * kh * kw))
     keep = kept.shape[0] >= n_samples
     n_slots = min(cols.shape[0], n_samples)
-    padded = padded_shape(c_in, kh, kw, stride, h_out, w_out)
     for t in prange(n_slots):
-        xpad = _scratch(padded[0] * padded[1] * padded[2], X).reshape(padded)
+        xpad = _padded_scratch(X, kh, kw, stride, h_out, w_out)
         for n in range(t, n_samples, n_slots):
             col = kept[n] if keep else cols[t]
             _im2col(X[n], kh, kw, stride, pad_top, pad_left, h_out, w_out, col, xpad)
@@ -338,11 +328,10 @@ def conv2d_backward(
     W2 = W.reshape((c_out, k))
     keep = kept.shape[0] >= n_samples
     n_slots = min(cols.shape[0], n_samples)
-    padded = padded_shape(c_in, kh, kw, stride, h_out, w_out)
     for t in prange(n_slots):
         col = cols[t]
         # The padded input, then its gradient.
-        xpad = _scratch(padded[0] * padded[1] * padded[2], X).reshape(padded)
+        xpad = _padded_scratch(X, kh, kw, stride, h_out, w_out)
         for n in range(t, n_samples, n_slots):
             if keep:
                 x_col = kept[n]

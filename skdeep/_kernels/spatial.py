@@ -97,10 +97,16 @@ def _bias(params, table, layer):
 
 
 @kernel
+def _im2col_shape(table, layer):
+    """``(C_in*kh*kw, H_out*W_out)``: a convolution row's im2col matrix."""
+    k = table[layer, COL_C_IN] * table[layer, COL_KERNEL_H] * table[layer, COL_KERNEL_W]
+    return k, table[layer, COL_H_OUT] * table[layer, COL_W_OUT]
+
+
+@kernel
 def _cols(spatial, table, layer):
     """The ``(S, C_in*kh*kw, H_out*W_out)`` im2col scratch of a convolution."""
-    k = table[layer, COL_C_IN] * table[layer, COL_KERNEL_H] * table[layer, COL_KERNEL_W]
-    hw = table[layer, COL_H_OUT] * table[layer, COL_W_OUT]
+    k, hw = _im2col_shape(table, layer)
     slots = max(1, spatial.cols.shape[0] // max(1, k * hw))
     return spatial.cols[: slots * k * hw].reshape((slots, k, hw))
 
@@ -109,18 +115,6 @@ def _cols(spatial, table, layer):
 #: network (64 MB in float32): a batch's matrices are ``K / C_out`` times its
 #: convolutions' outputs, too much to keep for large images or batches.
 KEPT_VALUES = 1 << 24
-
-
-@kernel
-def _cols_per_sample(table, layer):
-    """Values of one sample's im2col matrix of a convolution row."""
-    return (
-        table[layer, COL_C_IN]
-        * table[layer, COL_KERNEL_H]
-        * table[layer, COL_KERNEL_W]
-        * table[layer, COL_H_OUT]
-        * table[layer, COL_W_OUT]
-    )
 
 
 def kept_values(cols_per_sample, capacity: int) -> int:
@@ -142,13 +136,13 @@ def _kept(spatial, table, layer, capacity, n):
     ``layer`` keeps its batch's im2col matrices, or ``(0, K, H_out*W_out)`` when
     it keeps none: the blocks of the rows before it that fit come first, each
     ``capacity`` samples long."""
-    k = table[layer, COL_C_IN] * table[layer, COL_KERNEL_H] * table[layer, COL_KERNEL_W]
-    hw = table[layer, COL_H_OUT] * table[layer, COL_W_OUT]
+    k, hw = _im2col_shape(table, layer)
     room = spatial.kept.shape[0]
     start = 0
     for row in range(layer):
         if table[row, COL_KIND] == CONV2D:
-            size = capacity * _cols_per_sample(table, row)
+            rows, columns = _im2col_shape(table, row)
+            size = capacity * rows * columns
             if start + size <= room:
                 start += size
     if start + capacity * k * hw > room or n > capacity:
